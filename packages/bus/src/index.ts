@@ -1,0 +1,2 @@
+export { MemoryBus } from './memory/memory-bus.js';
+export type * from './port.js';

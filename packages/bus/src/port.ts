@@ -1,0 +1,57 @@
+/** A message as published: an optional partition key and a JSON-serialisable value. */
+export interface OutgoingMessage<T> {
+  key?: string;
+  value: T;
+}
+
+/** A message as delivered to a subscriber. */
+export interface DeliveredMessage<T> {
+  topic: string;
+  key?: string;
+  value: T;
+}
+
+/**
+ * Handles one batch. Resolving acknowledges the whole batch; rejecting leaves it unacknowledged,
+ * and the bus delivers the same batch again after a backoff. Handlers must therefore be idempotent.
+ */
+export type BatchHandler<T> = (batch: DeliveredMessage<T>[]) => Promise<void>;
+
+export interface SubscribeOptions {
+  /** Most messages handed to one handler call. */
+  maxBatch?: number;
+  /** Called when a handler rejects, before redelivery; for logging and metrics. */
+  onError?: (error: unknown, attempt: number) => void;
+}
+
+export interface Subscription {
+  /** Stops delivering to this handler once the batch in hand is done. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The Bus port: named topics between stages.
+ *
+ * - Delivery is at least once. A message is acknowledged only when the handler of its batch
+ *   resolves; until then it may be delivered again, also after a restart where the adapter is durable.
+ * - Within a topic and key, messages are delivered in publish order, and a failing batch holds
+ *   back those behind it (no skipping ahead).
+ * - Each subscriber group receives every message once (modulo redelivery); replicas in one group
+ *   share the work.
+ * - `publish` resolves once the adapter has taken the messages as far as it guarantees: memory when
+ *   in-process, a replicated commit for Kafka. Its rejections are retryable.
+ * - Durability is the adapter's: the memory adapter keeps nothing across a restart, so a process
+ *   using it must keep its own durable record (the standalone service uses the Store) and publish
+ *   again what was not acknowledged.
+ * - The bus owns its delivery loops; `close` stops them after in-flight batches finish.
+ */
+export interface Bus {
+  publish<T>(topic: string, messages: OutgoingMessage<T>[]): Promise<void>;
+  subscribe<T>(
+    topic: string,
+    group: string,
+    handler: BatchHandler<T>,
+    options?: SubscribeOptions,
+  ): Subscription;
+  close(): Promise<void>;
+}

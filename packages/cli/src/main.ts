@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '@bulwark/config';
+import { RuleEngine } from '@bulwark/rules';
+import { main as startStandalone } from '@bulwark/standalone';
+import { replay, toReplayIncident } from './replay.js';
+
+const USAGE = `Usage: bulwark <command> [options]
+
+Commands:
+  start                 Run the standalone service (HTTP on BULWARK_HTTP_PORT, default 8080).
+  replay FILE...        Classify and evaluate log files offline, in event time; print each
+                        resulting incident as one JSON line.
+    --reference-time T  ISO time the lines count as received, which completes timestamps
+                        written without a year (default: now).
+  help                  Show this text.
+  version               Print the version.
+
+Configuration: bulwark.yaml (or BULWARK_CONFIG) plus BULWARK_* environment variables.
+`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+async function replayCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'reference-time': { type: 'string' } },
+  });
+  if (positionals.length === 0) {
+    process.stderr.write(`bulwark replay: name at least one file\n\n${USAGE}`);
+    return 2;
+  }
+  const referenceText = values['reference-time'];
+  const referenceTime = referenceText === undefined ? new Date() : new Date(referenceText);
+  if (Number.isNaN(referenceTime.getTime())) {
+    process.stderr.write(`bulwark replay: --reference-time "${referenceText}" is not an ISO time\n`);
+    return 2;
+  }
+  const config = loadConfig();
+  const incidents = await replay(positionals, {
+    engine: RuleEngine.fromSettings(config.rules),
+    classify: { timezone: config.classifier.timezone },
+    referenceTime,
+  });
+  for (const incident of incidents) process.stdout.write(`${JSON.stringify(toReplayIncident(incident))}\n`);
+  return 0;
+}
+
+/** Runs one CLI command; resolves with the exit code (`start` keeps running until a signal). */
+export async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        await startStandalone();
+        return typeof process.exitCode === 'number' ? process.exitCode : 0;
+      case 'replay':
+        return await replayCommand(rest);
+      case 'version':
+      case '--version':
+        process.stdout.write(`${version()}\n`);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        process.stderr.write(`bulwark: unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`bulwark: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') {
+      process.stderr.write(`bulwark: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}

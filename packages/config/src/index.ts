@@ -1,0 +1,4 @@
+export * from './api-keys.js';
+export * from './load.js';
+export * from './schema.js';
+export * from './units.js';

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { HashedApiKey } from './api-keys.js';
+import { ByteSize, Duration, Port } from './units.js';
+
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+const BruteForceRule = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Failed logins from one address within `window` that open an incident. */
+  threshold: z.number().int().min(1).default(5),
+  window: Duration.default(600_000),
+  /** An episode ends once this long passes, in event time, with no further failure. */
+  quiet: Duration.default(1_800_000),
+  /** Count at which the incident is raised from medium to high. */
+  high_at: z.number().int().min(1).default(50),
+});
+
+/**
+ * The whole configuration. Objects are strict: an unknown key is an error, so a typo is reported
+ * rather than silently ignored. Secrets have no place here: they come from the environment only.
+ */
+export const ConfigSchema = z.strictObject({
+  data_dir: z.string().min(1).default('./data'),
+  log: z.strictObject({ level: LogLevel.default('info') }).prefault({}),
+  http: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: Port.default(8080),
+      /** Largest request body, both as sent and after gzip is undone. */
+      body_limit: ByteSize.default(10 * 1_048_576),
+      max_line_bytes: ByteSize.default(65_536),
+      rate_limit: z
+        .strictObject({
+          max: z.number().int().min(1).default(1200),
+          window: Duration.default(60_000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  syslog: z.strictObject({ port: Port.default(5514) }).prefault({}),
+  classifier: z
+    .strictObject({
+      /** Zone of timestamps written without one (RFC 3164). Only UTC or a fixed offset such as +02:00. */
+      timezone: z
+        .string()
+        .regex(/^(UTC|Z|[+-]\d{2}:\d{2})$/, 'expected UTC or an offset such as +02:00')
+        .default('UTC'),
+    })
+    .prefault({}),
+  rules: z.strictObject({ brute_force: BruteForceRule.prefault({}) }).prefault({}),
+  store: z
+    .strictObject({
+      /** SQLite `synchronous`: `full` survives power loss, `normal` survives process crashes. */
+      synchronous: z.enum(['full', 'normal']).default('full'),
+    })
+    .prefault({}),
+  api_keys: z.array(HashedApiKey).default([]),
+  shutdown_timeout: Duration.default(10_000),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type BruteForceConfig = Config['rules']['brute_force'];

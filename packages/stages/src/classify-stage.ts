@@ -1,0 +1,29 @@
+import type { Bus } from '@bulwark/bus';
+import { type ClassifyOptions, classify } from '@bulwark/parsers';
+import { newEventId, type RawLog, Topics } from '@bulwark/schemas';
+import type { SequencedEvent, Store } from '@bulwark/store';
+
+/**
+ * Classifies raw lines, commits the events to the store, then publishes them to the events topic.
+ * Resolves only after the commit: the caller may acknowledge its sender then (HTTP 202, syslog).
+ */
+export class ClassifyStage {
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly options: ClassifyOptions,
+  ) {}
+
+  async accept(raws: readonly RawLog[]): Promise<SequencedEvent[]> {
+    if (raws.length === 0) return [];
+    const events = raws.map((raw) => classify({ ...raw, id: newEventId() }, this.options));
+    const stored = await this.store.appendEvents(events);
+    // Publishing is best effort here: the events are durable, and the rules stage reads the store
+    // for anything the bus did not hand it.
+    await this.bus.publish(
+      Topics.events,
+      stored.map((entry) => ({ key: entry.event['source.ip'] ?? '', value: entry })),
+    );
+    return stored;
+  }
+}

@@ -1,0 +1,134 @@
+import type { Bus, Subscription } from '@bulwark/bus';
+import { planNotifications, type Route } from '@bulwark/notify';
+import { type IncidentChange, latestIncidents, type RuleEngine } from '@bulwark/rules';
+import { type Incident, Topics } from '@bulwark/schemas';
+import type { SequencedEvent, Store } from '@bulwark/store';
+
+export interface RulesStageLog {
+  info(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface RulesStageOptions {
+  store: Store;
+  bus: Bus;
+  /** Builds a fresh engine; called at start and again to rebuild state after a failed commit. */
+  createEngine: () => RuleEngine;
+  routes: readonly Route[];
+  log: RulesStageLog;
+  /** Wall clock, only for the outbox's `created_at`; rules themselves run on event time. */
+  now?: () => Date;
+  /** Name of this consumer's checkpoint in the store. */
+  consumer?: string;
+  batchSize?: number;
+}
+
+/**
+ * Evaluates stored events with the rules engine and commits the incident changes, rule state,
+ * outbox entries and checkpoint in one transaction. Events are taken in store order exactly once:
+ * anything at or below the checkpoint is skipped, and a gap is filled from the store.
+ */
+export class RulesStage {
+  private engine: RuleEngine;
+  private checkpointSeq = 0;
+  private subscription: Subscription | null = null;
+  private readonly consumer: string;
+  private readonly batchSize: number;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: RulesStageOptions) {
+    this.engine = options.createEngine();
+    this.consumer = options.consumer ?? 'rules-engine';
+    this.batchSize = options.batchSize ?? 1000;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Restores state, evaluates whatever was stored but not yet evaluated, then follows the events topic. */
+  async start(): Promise<void> {
+    await this.restore();
+    await this.catchUp();
+    this.subscription = this.options.bus.subscribe<SequencedEvent>(
+      Topics.events,
+      this.consumer,
+      async (batch) => this.handle(batch.map((message) => message.value)),
+      {
+        maxBatch: this.batchSize,
+        onError: (error, attempt) =>
+          this.options.log.error({ err: error, attempt }, 'rules stage batch failed'),
+      },
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.stop();
+    this.subscription = null;
+  }
+
+  /** Highest event seq whose evaluation is committed. */
+  get checkpoint(): number {
+    return this.checkpointSeq;
+  }
+
+  private async restore(): Promise<void> {
+    this.engine = this.options.createEngine();
+    this.engine.load(await this.options.store.loadBaselines());
+    this.checkpointSeq = await this.options.store.checkpoint(this.consumer);
+  }
+
+  private async catchUp(): Promise<void> {
+    let caughtUp = 0;
+    for (;;) {
+      const batch = await this.options.store.eventsAfter(this.checkpointSeq, this.batchSize);
+      if (batch.length === 0) break;
+      await this.evaluate(batch);
+      caughtUp += batch.length;
+    }
+    if (caughtUp > 0)
+      this.options.log.info({ events: caughtUp }, 'evaluated events stored before the restart');
+  }
+
+  private async handle(delivered: SequencedEvent[]): Promise<void> {
+    const fresh = delivered.filter((entry) => entry.seq > this.checkpointSeq).sort((a, b) => a.seq - b.seq);
+    if (fresh.length === 0) return;
+    const contiguous = fresh.every((entry, index) => entry.seq === this.checkpointSeq + index + 1);
+    if (contiguous) {
+      await this.evaluate(fresh);
+      return;
+    }
+    // Something is missing (lost in transit, or published out of order): read it from the store.
+    const upTo = (fresh[fresh.length - 1] as SequencedEvent).seq;
+    while (this.checkpointSeq < upTo) {
+      const batch = await this.options.store.eventsAfter(this.checkpointSeq, this.batchSize);
+      if (batch.length === 0) break;
+      await this.evaluate(batch);
+    }
+  }
+
+  private async evaluate(batch: SequencedEvent[]): Promise<void> {
+    const changes: IncidentChange[] = this.engine.evaluate(batch.map((entry) => entry.event));
+    const incidents: Incident[] = [...latestIncidents(changes).values()];
+    const now = this.now().toISOString();
+    const notifications = changes.flatMap((change) => planNotifications(change, this.options.routes, now));
+    const checkpoint = (batch[batch.length - 1] as SequencedEvent).seq;
+    try {
+      await this.options.store.commitEvaluation({
+        consumer: this.consumer,
+        checkpoint,
+        incidents,
+        baselines: this.engine.takeDirty(),
+        notifications,
+      });
+    } catch (error) {
+      // The engine has moved past what is durable; rebuild it from the store before trying again.
+      await this.restore();
+      throw error;
+    }
+    this.checkpointSeq = checkpoint;
+    if (incidents.length > 0) {
+      await this.options.bus.publish(
+        Topics.incidents,
+        incidents.map((incident) => ({ key: incident.id, value: incident })),
+      );
+    }
+  }
+}

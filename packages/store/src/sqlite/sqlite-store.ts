@@ -1,0 +1,385 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { BulwarkError, Errors } from '@bulwark/errors';
+import type { Incident, IncidentWithEvidence, Notification, SecurityEvent } from '@bulwark/schemas';
+import Database from 'better-sqlite3';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type {
+  BaselineRow,
+  EvaluationCommit,
+  EventQuery,
+  IncidentQuery,
+  Page,
+  SequencedEvent,
+  Store,
+} from '../port.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  /** Directory that holds `bulwark.db`; created when missing. */
+  dataDir: string;
+  /** `full` syncs every commit to disk (survives power loss); `normal` survives process crashes. */
+  synchronous?: 'full' | 'normal';
+}
+
+export const DATABASE_FILE = 'bulwark.db';
+
+interface IncidentRow {
+  id: string;
+  kind: string;
+  severity: string;
+  status: string;
+  key: string;
+  rule: string;
+  first_seen: number;
+  last_seen: number;
+  count: number;
+  summary: string;
+  evidence: string;
+}
+
+interface OutboxRow {
+  id: string;
+  incident_id: string;
+  channel: string;
+  recipient: string;
+  severity: string;
+  subject: string;
+  body: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function toIncident(row: IncidentRow): Incident {
+  return {
+    id: row.id,
+    kind: row.kind as Incident['kind'],
+    severity: row.severity as Incident['severity'],
+    status: row.status as Incident['status'],
+    key: JSON.parse(row.key) as Incident['key'],
+    first_seen: iso(row.first_seen),
+    last_seen: iso(row.last_seen),
+    count: row.count,
+    summary: row.summary,
+    rule: row.rule,
+    evidence: JSON.parse(row.evidence) as string[],
+  };
+}
+
+function toNotification(row: OutboxRow): Notification {
+  return {
+    id: row.id,
+    incident_id: row.incident_id,
+    channel: row.channel as Notification['channel'],
+    recipient: row.recipient,
+    severity: row.severity as Notification['severity'],
+    subject: row.subject,
+    body: row.body,
+    status: row.status as Notification['status'],
+    attempts: row.attempts,
+    last_error: row.last_error,
+    created_at: iso(row.created_at),
+    sent_at: row.sent_at === null ? null : iso(row.sent_at),
+  };
+}
+
+function timeBound(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new BulwarkError(Errors.invalidQuery, `${name} is not an ISO 8601 time`);
+  return ms;
+}
+
+/**
+ * The Store port on an embedded SQLite database (better-sqlite3, WAL). Calls run synchronously
+ * inside their promise: SQLite commits are fast, and a single writer keeps ordering trivial.
+ */
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(options: SqliteStoreOptions) {
+    mkdirSync(options.dataDir, { recursive: true });
+    try {
+      this.db = new Database(path.join(options.dataDir, DATABASE_FILE));
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      this.migrate();
+    } catch (error) {
+      throw new BulwarkError(
+        Errors.storeUnavailable,
+        `cannot open the database in ${options.dataDir}`,
+        {},
+        {
+          cause: error,
+        },
+      );
+    }
+    const db = this.db;
+    this.statements = {
+      insertEvent: db.prepare(
+        'INSERT INTO events (id, ts, dataset, category, source_ip, user_name, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      eventsAfter: db.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      countEvents: db.prepare('SELECT count(*) AS n FROM events'),
+      eventsById: db.prepare('SELECT doc FROM events WHERE id = ?'),
+      checkpoint: db.prepare('SELECT seq FROM checkpoints WHERE consumer = ?'),
+      setCheckpoint: db.prepare(
+        'INSERT INTO checkpoints (consumer, seq) VALUES (?, ?) ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq',
+      ),
+      upsertIncident: db.prepare(`
+        INSERT INTO incidents (id, kind, severity, status, key, key_ip, key_user, rule, first_seen, last_seen,
+                               count, summary, evidence, created_at, updated_at)
+        VALUES (@id, @kind, @severity, @status, @key, @key_ip, @key_user, @rule, @first_seen, @last_seen,
+                @count, @summary, @evidence, @now, @now)
+        ON CONFLICT (id) DO UPDATE SET
+          severity = excluded.severity, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+          count = excluded.count, summary = excluded.summary, evidence = excluded.evidence,
+          updated_at = excluded.updated_at`),
+      upsertBaseline: db.prepare(
+        'INSERT INTO baselines (rule, key, state) VALUES (?, ?, ?) ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state',
+      ),
+      deleteBaseline: db.prepare('DELETE FROM baselines WHERE rule = ? AND key = ?'),
+      loadBaselines: db.prepare('SELECT rule, key, state FROM baselines'),
+      getIncident: db.prepare('SELECT * FROM incidents WHERE id = ?'),
+      insertOutbox: db.prepare(`
+        INSERT INTO outbox (id, incident_id, channel, recipient, severity, subject, body, status, attempts,
+                            last_error, next_attempt_at, created_at, sent_at)
+        VALUES (@id, @incident_id, @channel, @recipient, @severity, @subject, @body, 'pending', 0, NULL,
+                @created_at, @created_at, NULL)
+        ON CONFLICT (id) DO NOTHING`),
+      dueOutbox: db.prepare(
+        "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
+      ),
+      markSent: db.prepare(
+        "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+      ),
+      markRetry: db.prepare(
+        'UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?',
+      ),
+      markFailed: db.prepare(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+      ),
+      outboxForIncident: db.prepare('SELECT * FROM outbox WHERE incident_id = ? ORDER BY created_at, id'),
+    };
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `database schema ${current} is newer than this Bulwark (${MIGRATIONS.length}); upgrade Bulwark`,
+      );
+    }
+    for (let version = current; version < MIGRATIONS.length; version += 1) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version] as string);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  private write<T>(work: () => T): T {
+    try {
+      return this.db.transaction(work)();
+    } catch (error) {
+      if (error instanceof BulwarkError) throw error;
+      const code = (error as { code?: string }).code ?? '';
+      if (
+        code.startsWith('SQLITE_BUSY') ||
+        code.startsWith('SQLITE_FULL') ||
+        code.startsWith('SQLITE_IOERR')
+      ) {
+        throw new BulwarkError(
+          Errors.storeUnavailable,
+          `database write failed: ${code}`,
+          {},
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async appendEvents(events: SecurityEvent[]): Promise<SequencedEvent[]> {
+    return this.write(() =>
+      events.map((event) => {
+        const info = this.statements.insertEvent.run(
+          event['event.id'],
+          Date.parse(event['@timestamp']),
+          event['event.dataset'],
+          event['bulwark.category'],
+          event['source.ip'] ?? null,
+          event['user.name'] ?? null,
+          JSON.stringify(event),
+        );
+        return { seq: Number(info.lastInsertRowid), event };
+      }),
+    );
+  }
+
+  async eventsAfter(seq: number, limit: number): Promise<SequencedEvent[]> {
+    const rows = this.statements.eventsAfter.all(seq, limit) as { seq: number; doc: string }[];
+    return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.doc) as SecurityEvent }));
+  }
+
+  async countEvents(): Promise<number> {
+    return (this.statements.countEvents.get() as { n: number }).n;
+  }
+
+  async searchEvents(query: EventQuery): Promise<Page<SecurityEvent>> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const add = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push(value);
+    };
+    add('source_ip = ?', query.ip);
+    add('user_name = ?', query.user);
+    add('dataset = ?', query.dataset);
+    add('category = ?', query.category);
+    add('ts >= ?', timeBound(query.from, 'from'));
+    add('ts < ?', timeBound(query.to, 'to'));
+    if (query.cursor !== undefined) {
+      const [ts, seq] = decodeCursor(query.cursor, ['number', 'number']) as [number, number];
+      where.push('(ts < ? OR (ts = ? AND seq < ?))');
+      params.push(ts, ts, seq);
+    }
+    const sql = `SELECT seq, ts, doc FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY ts DESC, seq DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as {
+      seq: number;
+      ts: number;
+      doc: string;
+    }[];
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((row) => JSON.parse(row.doc) as SecurityEvent),
+      next_cursor: rows.length > query.limit && last ? encodeCursor([last.ts, last.seq]) : null,
+    };
+  }
+
+  async checkpoint(consumer: string): Promise<number> {
+    const row = this.statements.checkpoint.get(consumer) as { seq: number } | undefined;
+    return row?.seq ?? 0;
+  }
+
+  async commitEvaluation(commit: EvaluationCommit): Promise<void> {
+    const now = Date.now();
+    this.write(() => {
+      for (const incident of commit.incidents) {
+        this.statements.upsertIncident.run({
+          id: incident.id,
+          kind: incident.kind,
+          severity: incident.severity,
+          status: incident.status,
+          key: JSON.stringify(incident.key),
+          key_ip: incident.key['source.ip'] ?? null,
+          key_user: incident.key['user.name'] ?? null,
+          rule: incident.rule,
+          first_seen: Date.parse(incident.first_seen),
+          last_seen: Date.parse(incident.last_seen),
+          count: incident.count,
+          summary: incident.summary,
+          evidence: JSON.stringify(incident.evidence),
+          now,
+        });
+      }
+      for (const row of commit.baselines) {
+        if (row.state === null || row.state === undefined)
+          this.statements.deleteBaseline.run(row.rule, row.key);
+        else this.statements.upsertBaseline.run(row.rule, row.key, JSON.stringify(row.state));
+      }
+      for (const notification of commit.notifications) {
+        this.statements.insertOutbox.run({
+          ...notification,
+          created_at: Date.parse(notification.created_at),
+        });
+      }
+      this.statements.setCheckpoint.run(commit.consumer, commit.checkpoint);
+    });
+  }
+
+  async loadBaselines(): Promise<BaselineRow[]> {
+    const rows = this.statements.loadBaselines.all() as { rule: string; key: string; state: string }[];
+    return rows.map((row) => ({ rule: row.rule, key: row.key, state: JSON.parse(row.state) as unknown }));
+  }
+
+  async listIncidents(query: IncidentQuery): Promise<Page<Incident>> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const add = (clause: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      where.push(clause);
+      params.push(value);
+    };
+    add('kind = ?', query.kind);
+    add('severity = ?', query.severity);
+    add('status = ?', query.status);
+    add('key_ip = ?', query.ip);
+    add('key_user = ?', query.user);
+    add('last_seen >= ?', timeBound(query.from, 'from'));
+    add('last_seen < ?', timeBound(query.to, 'to'));
+    if (query.cursor !== undefined) {
+      const [firstSeen, id] = decodeCursor(query.cursor, ['number', 'string']) as [number, string];
+      where.push('(first_seen < ? OR (first_seen = ? AND id < ?))');
+      params.push(firstSeen, firstSeen, id);
+    }
+    const sql = `SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY first_seen DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as IncidentRow[];
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toIncident),
+      next_cursor: rows.length > query.limit && last ? encodeCursor([last.first_seen, last.id]) : null,
+    };
+  }
+
+  async getIncident(id: string): Promise<IncidentWithEvidence | null> {
+    const row = this.statements.getIncident.get(id) as IncidentRow | undefined;
+    if (!row) return null;
+    const incident = toIncident(row);
+    const evidenceEvents: SecurityEvent[] = [];
+    for (const eventId of incident.evidence) {
+      const found = this.statements.eventsById.get(eventId) as { doc: string } | undefined;
+      if (found) evidenceEvents.push(JSON.parse(found.doc) as SecurityEvent);
+    }
+    return { ...incident, evidence_events: evidenceEvents };
+  }
+
+  async dueNotifications(nowMs: number, limit: number): Promise<Notification[]> {
+    return (this.statements.dueOutbox.all(nowMs, limit) as OutboxRow[]).map(toNotification);
+  }
+
+  async markNotificationSent(id: string, sentAt: string): Promise<void> {
+    this.write(() => this.statements.markSent.run(Date.parse(sentAt), id));
+  }
+
+  async markNotificationFailed(id: string, error: string, retryAtMs: number | null): Promise<void> {
+    this.write(() => {
+      if (retryAtMs === null) this.statements.markFailed.run(error, id);
+      else this.statements.markRetry.run(error, retryAtMs, id);
+    });
+  }
+
+  async listNotifications(incidentId: string): Promise<Notification[]> {
+    return (this.statements.outboxForIncident.all(incidentId) as OutboxRow[]).map(toNotification);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

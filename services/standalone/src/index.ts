@@ -1,0 +1,3 @@
+export { type AppDeps, buildApp } from './app.js';
+export { main } from './server.js';
+export { type RunningService, startStandalone } from './service.js';

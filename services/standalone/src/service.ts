@@ -1,0 +1,80 @@
+import { MemoryBus } from '@bulwark/bus';
+import type { LoadedConfig } from '@bulwark/config';
+import type { Logger } from '@bulwark/logger';
+import { ConsoleNotifier, type Route } from '@bulwark/notify';
+import { RuleEngine } from '@bulwark/rules';
+import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
+import { SqliteStore } from '@bulwark/store';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { resolveKeys } from './keys.js';
+
+/** The console channel until routing is configurable: every new incident is logged. */
+const DEFAULT_ROUTES: Route[] = [{ channel: 'console', recipients: ['log'] }];
+
+export interface RunningService {
+  app: FastifyInstance;
+  /** `http://host:port` the service listens on. */
+  url: string;
+  /** The admin key generated on this start, if one was (print it once). */
+  generatedKey: string | null;
+  /** Stops accepting, drains what was accepted, then closes the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires every stage into one process: HTTP ingest → classify → SQLite → memory bus → rules →
+ * outbox → console notifier, and the REST API on top of the store.
+ */
+export async function startStandalone(config: LoadedConfig, logger: Logger): Promise<RunningService> {
+  const store = new SqliteStore({ dataDir: config.data_dir, synchronous: config.store.synchronous });
+  const bus = new MemoryBus();
+  const classifyStage = new ClassifyStage(store, bus, { timezone: config.classifier.timezone });
+  const rulesStage = new RulesStage({
+    store,
+    bus,
+    createEngine: () => RuleEngine.fromSettings(config.rules),
+    routes: DEFAULT_ROUTES,
+    log: logger.child({ stage: 'rules' }),
+  });
+  const notifyStage = new NotifyStage({
+    store,
+    bus,
+    notifiers: [new ConsoleNotifier(logger.child({ stage: 'notify', channel: 'console' }))],
+    log: logger.child({ stage: 'notify' }),
+  });
+  const { keys, generated } = resolveKeys(config.keys, config.data_dir);
+
+  let ready = false;
+  const app = await buildApp({
+    config,
+    logger,
+    keys,
+    store,
+    accept: (raws) => classifyStage.accept(raws),
+    isReady: () => ready,
+  });
+
+  await rulesStage.start();
+  await notifyStage.start();
+  const url = await app.listen({ host: config.http.host, port: config.http.port });
+  ready = true;
+  logger.info({ url, data_dir: config.data_dir, config_file: config.file }, 'bulwark standalone listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      ready = false;
+      await app.close();
+      await bus.drain();
+      await rulesStage.stop();
+      await notifyStage.deliverDue();
+      await notifyStage.stop();
+      await bus.close();
+      await store.close();
+      logger.info('bulwark standalone stopped');
+    })();
+    return stopping;
+  };
+  return { app, url, generatedKey: generated, stop };
+}
