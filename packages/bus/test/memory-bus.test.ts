@@ -1,0 +1,71 @@
+import { type DeliveredMessage, MemoryBus } from '@bulwark/bus';
+import { describe, expect, it } from 'vitest';
+
+describe('MemoryBus', () => {
+  it('delivers every message to every group, in publish order', async () => {
+    const bus = new MemoryBus();
+    const a: number[] = [];
+    const b: number[] = [];
+    bus.subscribe<number>('t', 'a', async (batch) => {
+      a.push(...batch.map((m) => m.value));
+    });
+    bus.subscribe<number>('t', 'b', async (batch) => {
+      b.push(...batch.map((m) => m.value));
+    });
+    await bus.publish('t', [{ value: 1 }, { value: 2 }]);
+    await bus.publish('t', [{ value: 3 }]);
+    await bus.drain();
+    expect(a).toEqual([1, 2, 3]);
+    expect(b).toEqual([1, 2, 3]);
+    await bus.close();
+  });
+
+  it('redelivers a batch whose handler failed, and holds back later messages until it succeeds', async () => {
+    const bus = new MemoryBus();
+    const seen: number[][] = [];
+    let failures = 2;
+    const errors: number[] = [];
+    bus.subscribe<number>(
+      't',
+      'g',
+      async (batch: DeliveredMessage<number>[]) => {
+        seen.push(batch.map((m) => m.value));
+        if (failures > 0) {
+          failures -= 1;
+          throw new Error('not now');
+        }
+      },
+      { maxBatch: 2, onError: (_error, attempt) => errors.push(attempt) },
+    );
+    await bus.publish('t', [{ value: 1 }, { value: 2 }, { value: 3 }]);
+    await bus.drain();
+    expect(seen).toEqual([[1, 2], [1, 2], [1, 2], [3]]);
+    expect(errors).toEqual([1, 2]);
+    await bus.close();
+  });
+
+  it('drains onward publishes made by handlers', async () => {
+    const bus = new MemoryBus();
+    const final: string[] = [];
+    bus.subscribe<string>('first', 'g', async (batch) => {
+      await bus.publish(
+        'second',
+        batch.map((m) => ({ value: `${m.value}!` })),
+      );
+    });
+    bus.subscribe<string>('second', 'g', async (batch) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      final.push(...batch.map((m) => m.value));
+    });
+    await bus.publish('first', [{ value: 'x' }]);
+    await bus.drain();
+    expect(final).toEqual(['x!']);
+    await bus.close();
+  });
+
+  it('refuses publishes after close', async () => {
+    const bus = new MemoryBus();
+    await bus.close();
+    await expect(bus.publish('t', [{ value: 1 }])).rejects.toThrow(/closed/);
+  });
+});

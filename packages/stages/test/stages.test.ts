@@ -1,0 +1,187 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { MemoryBus } from '@bulwark/bus';
+import type { DeliveryResult, Notifier } from '@bulwark/notify';
+import { RuleEngine } from '@bulwark/rules';
+import type { Notification, RawLog } from '@bulwark/schemas';
+import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
+import { type EvaluationCommit, SqliteStore } from '@bulwark/store';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const SETTINGS = {
+  brute_force: { enabled: true, threshold: 3, window: 600_000, quiet: 1_800_000, high_at: 50 },
+};
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+const routes = [{ channel: 'console' as const, recipients: ['log'] }];
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function dataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-stages-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function raws(ip: string, count: number, from = 0): RawLog[] {
+  return Array.from({ length: count }, (_, i) => ({
+    line: `Nov 21 10:00:${String(from + i).padStart(2, '0')} h sshd[1]: Failed password for root from ${ip} port 22 ssh2`,
+    received_at: '2026-11-23T00:00:00.000Z',
+    transport: 'http' as const,
+  }));
+}
+
+function rulesStage(store: SqliteStore, bus: MemoryBus): RulesStage {
+  return new RulesStage({
+    store,
+    bus,
+    createEngine: () => RuleEngine.fromSettings(SETTINGS),
+    routes,
+    log: silent,
+  });
+}
+
+class RecordingNotifier implements Notifier {
+  readonly channel = 'console' as const;
+  readonly sent: Notification[] = [];
+  constructor(private readonly outcomes: DeliveryResult[] = []) {}
+  async send(notification: Notification): Promise<DeliveryResult> {
+    const outcome = this.outcomes.shift() ?? { ok: true };
+    if (outcome.ok) this.sent.push(notification);
+    return outcome;
+  }
+  async close(): Promise<void> {}
+}
+
+describe('RulesStage', () => {
+  it('evaluates, on start, events that were stored but not evaluated before a crash', async () => {
+    const dir = dataDir();
+    const store = new SqliteStore({ dataDir: dir });
+    // Stored, but no rules stage was running to see them (as after a crash right after the 202).
+    await new ClassifyStage(store, new MemoryBus(), {}).accept(raws('192.0.2.1', 4));
+    await store.close();
+
+    const reopened = new SqliteStore({ dataDir: dir });
+    const bus = new MemoryBus();
+    const stage = rulesStage(reopened, bus);
+    await stage.start();
+    expect(stage.checkpoint).toBe(4);
+    const { items } = await reopened.listIncidents({ limit: 10 });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ count: 4, key: { 'source.ip': '192.0.2.1' } });
+    await stage.stop();
+    await bus.close();
+    await reopened.close();
+  });
+
+  it('continues a window across a restart without double counting', async () => {
+    const dir = dataDir();
+    let store = new SqliteStore({ dataDir: dir });
+    let bus = new MemoryBus();
+    let stage = rulesStage(store, bus);
+    await stage.start();
+    await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.2', 2));
+    await bus.drain();
+    await stage.stop();
+    await bus.close();
+    await store.close();
+
+    store = new SqliteStore({ dataDir: dir });
+    bus = new MemoryBus();
+    stage = rulesStage(store, bus);
+    await stage.start();
+    await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.2', 2, 10));
+    await bus.drain();
+    const { items } = await store.listIncidents({ limit: 10 });
+    expect(items.map((i) => i.count)).toEqual([4]);
+    await stage.stop();
+    await bus.close();
+    await store.close();
+  });
+
+  it('skips redelivered events and rebuilds its state when a commit fails', async () => {
+    const store = new SqliteStore({ dataDir: dataDir() });
+    const bus = new MemoryBus();
+    let failNext = true;
+    const original = store.commitEvaluation.bind(store);
+    store.commitEvaluation = async (commit: EvaluationCommit) => {
+      if (failNext && commit.incidents.length > 0) {
+        failNext = false;
+        throw new Error('disk hiccup');
+      }
+      return original(commit);
+    };
+    const stage = rulesStage(store, bus);
+    await stage.start();
+    const classify = new ClassifyStage(store, bus, {});
+    const stored = await classify.accept(raws('192.0.2.3', 3));
+    await bus.drain();
+    // The same events delivered again (at-least-once) change nothing.
+    await bus.publish(
+      'bulwark.events.v1',
+      stored.map((entry) => ({ value: entry })),
+    );
+    await bus.drain();
+    const { items } = await store.listIncidents({ limit: 10 });
+    expect(items.map((i) => i.count)).toEqual([3]);
+    expect(failNext).toBe(false);
+    expect(await store.listNotifications(items[0]?.id as string)).toHaveLength(1);
+    await stage.stop();
+    await bus.close();
+    await store.close();
+  });
+});
+
+describe('NotifyStage', () => {
+  it('delivers each new incident once, retrying retryable failures', async () => {
+    const store = new SqliteStore({ dataDir: dataDir() });
+    const bus = new MemoryBus();
+    const notifier = new RecordingNotifier([{ ok: false, retryable: true, error: 'try later' }]);
+    let now = Date.now() + 60_000;
+    const notify = new NotifyStage({ store, bus, notifiers: [notifier], log: silent, now: () => now });
+    const stage = rulesStage(store, bus);
+    await stage.start();
+    await notify.start();
+    await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.4', 5));
+    await bus.drain();
+    await notify.deliverDue();
+    expect(notifier.sent).toHaveLength(0);
+    now += 10 * 60_000;
+    await notify.deliverDue();
+    await notify.deliverDue();
+    expect(notifier.sent).toHaveLength(1);
+    expect(notifier.sent[0]?.subject).toBe('[medium] brute_force source.ip=192.0.2.4');
+    const [incident] = (await store.listIncidents({ limit: 1 })).items;
+    expect(await store.listNotifications(incident?.id as string)).toEqual([
+      expect.objectContaining({ status: 'sent', attempts: 2 }),
+    ]);
+    await notify.stop();
+    await stage.stop();
+    await bus.close();
+    await store.close();
+  });
+
+  it('records permanent failures and does not retry them', async () => {
+    const store = new SqliteStore({ dataDir: dataDir() });
+    const bus = new MemoryBus();
+    const notifier = new RecordingNotifier([{ ok: false, retryable: false, error: 'no such recipient' }]);
+    const notify = new NotifyStage({ store, bus, notifiers: [notifier], log: silent });
+    const stage = rulesStage(store, bus);
+    await stage.start();
+    await notify.start();
+    await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.5', 3));
+    await bus.drain();
+    await notify.deliverDue();
+    const [incident] = (await store.listIncidents({ limit: 1 })).items;
+    expect(await store.listNotifications(incident?.id as string)).toEqual([
+      expect.objectContaining({ status: 'failed', last_error: 'no such recipient' }),
+    ]);
+    expect(notifier.sent).toHaveLength(0);
+    await notify.stop();
+    await stage.stop();
+    await bus.close();
+    await store.close();
+  });
+});

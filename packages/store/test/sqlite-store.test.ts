@@ -1,0 +1,223 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Incident, Notification, SecurityEvent } from '@bulwark/schemas';
+import { SqliteStore } from '@bulwark/store';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const dirs: string[] = [];
+const stores: SqliteStore[] = [];
+function open(dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-store-'))): {
+  store: SqliteStore;
+  dataDir: string;
+} {
+  dirs.push(dataDir);
+  const store = new SqliteStore({ dataDir });
+  stores.push(store);
+  return { store, dataDir };
+}
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function event(id: string, ip: string, second: number): SecurityEvent {
+  return {
+    '@timestamp': new Date(Date.UTC(2026, 10, 21, 10, 0, second)).toISOString(),
+    'event.id': id,
+    'event.dataset': 'sshd',
+    'bulwark.category': 'failed_login',
+    'source.ip': ip,
+    'user.name': 'root',
+    message: `line ${id}`,
+  };
+}
+
+function incident(id: string, overrides: Partial<Incident> = {}): Incident {
+  return {
+    id,
+    kind: 'brute_force',
+    severity: 'medium',
+    status: 'open',
+    key: { 'source.ip': '192.0.2.1' },
+    first_seen: '2026-11-21T10:00:00.000Z',
+    last_seen: '2026-11-21T10:00:05.000Z',
+    count: 5,
+    summary: '5 failed logins',
+    rule: 'brute_force',
+    evidence: ['a', 'b'],
+    ...overrides,
+  };
+}
+
+function notification(id: string, incidentId: string): Notification {
+  return {
+    id,
+    incident_id: incidentId,
+    channel: 'console',
+    recipient: 'log',
+    severity: 'medium',
+    subject: 's',
+    body: 'b',
+    status: 'pending',
+    attempts: 0,
+    last_error: null,
+    created_at: '2026-11-21T10:00:06.000Z',
+    sent_at: null,
+  };
+}
+
+describe('SqliteStore', () => {
+  it('appends events with growing seqs and keeps them across a reopen', async () => {
+    const { store, dataDir } = open();
+    const stored = await store.appendEvents([event('a', '192.0.2.1', 0), event('b', '192.0.2.2', 1)]);
+    expect(stored.map((s) => s.seq)).toEqual([1, 2]);
+    await store.close();
+    const { store: reopened } = open(dataDir);
+    expect(await reopened.countEvents()).toBe(2);
+    expect((await reopened.eventsAfter(1, 10)).map((s) => s.event['event.id'])).toEqual(['b']);
+    const next = await reopened.appendEvents([event('c', '192.0.2.1', 2)]);
+    expect(next[0]?.seq).toBe(3);
+  });
+
+  it('rejects a whole batch when one event in it cannot be stored', async () => {
+    const { store } = open();
+    await store.appendEvents([event('a', '192.0.2.1', 0)]);
+    await expect(
+      store.appendEvents([event('b', '192.0.2.1', 1), event('a', '192.0.2.1', 2)]),
+    ).rejects.toThrow();
+    expect(await store.countEvents()).toBe(1);
+  });
+
+  it('uses WAL and records the schema version', async () => {
+    const { store, dataDir } = open();
+    await store.close();
+    const db = new Database(path.join(dataDir, 'bulwark.db'), { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    db.close();
+  });
+
+  it('searches events newest first with filters and cursor paging', async () => {
+    const { store } = open();
+    await store.appendEvents([
+      event('a', '192.0.2.1', 0),
+      event('b', '192.0.2.2', 1),
+      event('c', '192.0.2.1', 2),
+      event('d', '192.0.2.1', 3),
+    ]);
+    const first = await store.searchEvents({ ip: '192.0.2.1', limit: 2 });
+    expect(first.items.map((e) => e['event.id'])).toEqual(['d', 'c']);
+    expect(first.next_cursor).not.toBeNull();
+    const second = await store.searchEvents({
+      ip: '192.0.2.1',
+      limit: 2,
+      cursor: first.next_cursor as string,
+    });
+    expect(second.items.map((e) => e['event.id'])).toEqual(['a']);
+    expect(second.next_cursor).toBeNull();
+    const window = await store.searchEvents({
+      from: '2026-11-21T10:00:01Z',
+      to: '2026-11-21T10:00:03Z',
+      limit: 10,
+    });
+    expect(window.items.map((e) => e['event.id'])).toEqual(['c', 'b']);
+    await expect(store.searchEvents({ limit: 1, cursor: 'garbage' })).rejects.toMatchObject({
+      code: 'BWK_ERR_INVALID_QUERY',
+    });
+  });
+
+  it('commits incidents, baselines, outbox and checkpoint together', async () => {
+    const { store, dataDir } = open();
+    await store.appendEvents([event('a', '192.0.2.1', 0), event('b', '192.0.2.1', 1)]);
+    await store.commitEvaluation({
+      consumer: 'rules-engine',
+      checkpoint: 2,
+      incidents: [incident('inc_1')],
+      baselines: [{ rule: 'brute_force', key: '192.0.2.1', state: { window: [1, 2] } }],
+      notifications: [notification('ntf_1', 'inc_1')],
+    });
+    await store.close();
+    const { store: reopened } = open(dataDir);
+    expect(await reopened.checkpoint('rules-engine')).toBe(2);
+    expect(await reopened.checkpoint('someone-else')).toBe(0);
+    expect(await reopened.loadBaselines()).toEqual([
+      { rule: 'brute_force', key: '192.0.2.1', state: { window: [1, 2] } },
+    ]);
+    const detail = await reopened.getIncident('inc_1');
+    expect(detail).toMatchObject({ id: 'inc_1', count: 5 });
+    expect(detail?.evidence_events.map((e) => e['event.id'])).toEqual(['a', 'b']);
+    expect((await reopened.dueNotifications(Date.now(), 10)).map((n) => n.id)).toEqual(['ntf_1']);
+  });
+
+  it('updates incidents in place without touching their status, and never queues a notification twice', async () => {
+    const { store, dataDir } = open();
+    const commit = (inc: Incident) =>
+      store.commitEvaluation({
+        consumer: 'r',
+        checkpoint: 1,
+        incidents: [inc],
+        baselines: [{ rule: 'brute_force', key: 'k', state: null }],
+        notifications: [notification('ntf_1', inc.id)],
+      });
+    await commit(incident('inc_1'));
+    const db = new Database(path.join(dataDir, 'bulwark.db'));
+    db.prepare("UPDATE incidents SET status = 'acknowledged' WHERE id = 'inc_1'").run();
+    db.close();
+    await commit(incident('inc_1', { count: 9, last_seen: '2026-11-21T10:01:00.000Z', severity: 'high' }));
+    const page = await store.listIncidents({ limit: 10 });
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({ status: 'acknowledged', count: 9, severity: 'high' });
+    expect(await store.listNotifications('inc_1')).toHaveLength(1);
+    expect(await store.loadBaselines()).toEqual([]);
+  });
+
+  it('lists incidents newest first, filtered, with cursor paging', async () => {
+    const { store } = open();
+    const incidents = [1, 2, 3].map((n) =>
+      incident(`inc_${n}`, {
+        key: { 'source.ip': n === 2 ? '192.0.2.2' : '192.0.2.1' },
+        first_seen: `2026-11-21T10:0${n}:00.000Z`,
+        last_seen: `2026-11-21T10:0${n}:30.000Z`,
+      }),
+    );
+    await store.commitEvaluation({
+      consumer: 'r',
+      checkpoint: 1,
+      incidents,
+      baselines: [],
+      notifications: [],
+    });
+    const first = await store.listIncidents({ limit: 2 });
+    expect(first.items.map((i) => i.id)).toEqual(['inc_3', 'inc_2']);
+    const second = await store.listIncidents({ limit: 2, cursor: first.next_cursor as string });
+    expect(second.items.map((i) => i.id)).toEqual(['inc_1']);
+    expect((await store.listIncidents({ limit: 10, ip: '192.0.2.1' })).items.map((i) => i.id)).toEqual([
+      'inc_3',
+      'inc_1',
+    ]);
+    expect((await store.listIncidents({ limit: 10, kind: 'request_flood' })).items).toEqual([]);
+  });
+
+  it('tracks delivery: sent, retry later, failed for good', async () => {
+    const { store } = open();
+    await store.commitEvaluation({
+      consumer: 'r',
+      checkpoint: 1,
+      incidents: [incident('inc_1')],
+      baselines: [],
+      notifications: ['n1', 'n2', 'n3'].map((id) => notification(id, 'inc_1')),
+    });
+    const now = Date.now();
+    await store.markNotificationSent('n1', new Date(now).toISOString());
+    await store.markNotificationFailed('n2', 'smtp 451', now + 60_000);
+    await store.markNotificationFailed('n3', 'bad address', null);
+    expect((await store.dueNotifications(now, 10)).map((n) => n.id)).toEqual([]);
+    expect((await store.dueNotifications(now + 60_000, 10)).map((n) => n.id)).toEqual(['n2']);
+    const byId = Object.fromEntries((await store.listNotifications('inc_1')).map((n) => [n.id, n]));
+    expect(byId.n1).toMatchObject({ status: 'sent', attempts: 1 });
+    expect(byId.n2).toMatchObject({ status: 'pending', attempts: 1, last_error: 'smtp 451' });
+    expect(byId.n3).toMatchObject({ status: 'failed', attempts: 1, last_error: 'bad address' });
+  });
+});
