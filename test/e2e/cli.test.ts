@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, removeDir, startService, stopService, tempDir } from '../support/service.js';
+import { CLI, eventually, removeDir, startService, stopService, tempDir } from '../support/service.js';
 
 const run = promisify(execFile);
 
@@ -17,8 +17,8 @@ describe('bulwark start: keys and configuration', () => {
     const dataDir = tempDir('keygen');
     dirs.push(dataDir);
     const first = await startService(dataDir, { BULWARK_API_KEYS: '' });
-    const key = /\b(bwk_[A-Za-z0-9_-]{40,})\b/.exec(first.stderr())?.[1];
-    expect(key).toBeDefined();
+    // The key is printed once the service listens, so it may trail the "listening" log line.
+    const key = await eventually(async () => /(bwk_[A-Za-z0-9_-]{43})\n/.exec(first.stderr())?.[1]);
     const ok = await fetch(`${first.url}/v1/incidents`, { headers: { authorization: `Bearer ${key}` } });
     expect(ok.status).toBe(200);
     expect(await stopService(first)).toBe(0);
@@ -55,7 +55,8 @@ describe('bulwark start: keys and configuration', () => {
     expect(stderr).toMatch(/rules\.brute_force\.threshold/);
     expect(stderr).toMatch(/rules\.brute_force\.window/);
     expect(stderr).toMatch(/BULWARK_API_KEYS\[0\]: the key is shorter/);
-    expect(stderr).toMatch(/BULWARK_API_KEYS\[1\]: unknown scope "superuser"/);
+    expect(stderr).toMatch(/BULWARK_API_KEYS\[1\]: unknown scope/);
+    expect(stderr).not.toContain('superuser');
     expect(stderr).not.toContain('long-enough-key');
   });
 

@@ -24,11 +24,15 @@ interface IncidentPage {
 const ATTACKER = '203.0.113.5';
 
 /** POSTs to /v1/logs declaring `length` bytes but sending only a few, and reads the early answer. */
-function postDeclaringLength(url: string, length: number): Promise<{ status: number; body: string }> {
+function postDeclaringLength(
+  url: string,
+  length: number,
+  auth: Record<string, string> = bearer(KEYS.ingest),
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${url}/v1/logs`, {
       method: 'POST',
-      headers: { 'content-type': 'text/plain', 'content-length': String(length), ...bearer(KEYS.ingest) },
+      headers: { 'content-type': 'text/plain', 'content-length': String(length), ...auth },
     });
     req.on('response', (res) => {
       let body = '';
@@ -196,6 +200,8 @@ describe('standalone service over HTTP', () => {
     const oversized = await postDeclaringLength(url, 10 * 1_048_576 + 1);
     expect(oversized.status).toBe(413);
     expect(JSON.parse(oversized.body)).toMatchObject({ status: 413, code: 'BWK_ERR_BODY_TOO_LARGE' });
+    // Without a key the answer is 401 before any of the body is read.
+    expect((await postDeclaringLength(url, 10 * 1_048_576 + 1, {})).status).toBe(401);
 
     const bomb = await ship(url, gzipSync(Buffer.alloc(11 * 1_048_576, 'a')), 'text/plain', {
       'content-encoding': 'gzip',

@@ -1,16 +1,18 @@
 import { BulwarkError, Errors } from '@bulwark/errors';
-import { IncidentKind, IncidentStatus, Severity } from '@bulwark/schemas';
+import { IncidentKind, IncidentStatus, normaliseIp, Severity } from '@bulwark/schemas';
 import { z } from 'zod';
 
 const time = z.iso.datetime({ offset: true });
 const limit = z.coerce.number().int().min(1).max(500).default(50);
 const text = z.string().min(1).max(256);
+/** Addresses are matched in their normalised form, however the client spells them. */
+const ip = text.transform(normaliseIp);
 
 export const IncidentListQuery = z.strictObject({
   kind: IncidentKind.optional(),
   severity: Severity.optional(),
   status: IncidentStatus.optional(),
-  ip: text.optional(),
+  ip: ip.optional(),
   user: text.optional(),
   from: time.optional(),
   to: time.optional(),
@@ -19,7 +21,7 @@ export const IncidentListQuery = z.strictObject({
 });
 
 export const EventSearchQuery = z.strictObject({
-  ip: text.optional(),
+  ip: ip.optional(),
   user: text.optional(),
   dataset: text.optional(),
   category: text.optional(),

@@ -9,7 +9,7 @@ export interface ApiOptions {
 
 /** The read side of the REST API: incidents and events. Mount after the auth plugin. */
 export const apiRoutes: FastifyPluginAsync<ApiOptions> = async (app, { store }) => {
-  const read = { preHandler: app.requireScope('read') };
+  const read = { onRequest: app.requireScope('read') };
 
   app.get('/v1/incidents', read, async (request) => {
     return store.listIncidents(defined(parseQuery(IncidentListQuery, request.query)));

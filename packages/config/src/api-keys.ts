@@ -53,7 +53,8 @@ export function parseApiKeysEnv(value: string): { keys: HashedApiKey[]; problems
     for (const name of scopeText.split('+')) {
       const parsed = Scope.safeParse(name);
       if (!parsed.success) {
-        problems.push({ index, message: `unknown scope "${name}" (expected ingest, read or admin)` });
+        // The text is not echoed: in a malformed entry it may be part of the key.
+        problems.push({ index, message: 'unknown scope (expected ingest, read or admin, joined with +)' });
         return;
       }
       scopes.push(parsed.data);

@@ -29,6 +29,8 @@ export const ConfigSchema = z.strictObject({
       /** Largest request body, both as sent and after gzip is undone. */
       body_limit: ByteSize.default(10 * 1_048_576),
       max_line_bytes: ByteSize.default(65_536),
+      /** Most lines in one POST; a larger batch is refused whole (413) rather than parsed. */
+      max_batch_lines: z.number().int().min(1).default(100_000),
       rate_limit: z
         .strictObject({
           max: z.number().int().min(1).default(1200),

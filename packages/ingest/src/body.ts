@@ -1,4 +1,4 @@
-import { Errors } from '@bulwark/errors';
+import { BulwarkError, Errors } from '@bulwark/errors';
 
 /** One line of a batch as the sender meant it, before it is stamped and classified. */
 export interface LineInput {
@@ -16,7 +16,36 @@ export interface LineError {
 
 export interface ParsedBody {
   lines: LineInput[];
+  /** The first MAX_REPORTED_ERRORS bad lines, in order. */
   errors: LineError[];
+  /** How many lines were bad in all. */
+  rejected: number;
+}
+
+export interface BodyLimits {
+  maxLineBytes: number;
+  /** Most lines (or array items) in one batch; a larger batch is refused whole with 413. */
+  maxLines: number;
+}
+
+/** Most bad lines described in one answer; the count is always complete. */
+export const MAX_REPORTED_ERRORS = 100;
+
+/** Collects bad lines: describes the first few, counts them all, so hostile input cannot balloon memory. */
+class Rejections {
+  readonly errors: LineError[] = [];
+  count = 0;
+  add(line: number, code: string, detail: () => string): void {
+    this.count += 1;
+    if (this.errors.length < MAX_REPORTED_ERRORS) this.errors.push({ line, code, detail: detail() });
+  }
+}
+
+function tooManyLines(limits: BodyLimits): BulwarkError {
+  return new BulwarkError(
+    Errors.bodyTooLarge,
+    `the batch holds more than ${limits.maxLines} lines; split it`,
+  );
 }
 
 export type BodyFormat = 'ndjson' | 'text' | 'json';
@@ -42,69 +71,77 @@ function fromJsonValue(value: unknown): LineInput | string {
   return { line: JSON.stringify(record) };
 }
 
-function tooLong(position: number, maxLineBytes: number): LineError {
-  return {
-    line: position,
-    code: Errors.lineTooLong.code,
-    detail: `line ${position} is longer than ${maxLineBytes} bytes`,
-  };
+/** Parses a batch body. Bad lines are counted and named by position; good lines are all kept. */
+export function parseBody(text: string, format: BodyFormat, limits: BodyLimits): ParsedBody {
+  return format === 'json' ? parseJsonBody(text, limits) : parseLines(text, format, limits);
 }
 
-/** Parses a batch body. Bad lines become errors naming their position; good lines are all kept. */
-export function parseBody(text: string, format: BodyFormat, maxLineBytes: number): ParsedBody {
-  return format === 'json' ? parseJsonBody(text, maxLineBytes) : parseLines(text, format, maxLineBytes);
-}
-
-function parseLines(text: string, format: 'ndjson' | 'text', maxLineBytes: number): ParsedBody {
+function parseLines(text: string, format: 'ndjson' | 'text', limits: BodyLimits): ParsedBody {
   const lines: LineInput[] = [];
-  const errors: LineError[] = [];
-  const rows = text.split('\n');
-  rows.forEach((row, index) => {
-    const position = index + 1;
-    const content = row.endsWith('\r') ? row.slice(0, -1) : row;
-    if (content.trim() === '') return;
-    if (Buffer.byteLength(content, 'utf8') > maxLineBytes) {
-      errors.push(tooLong(position, maxLineBytes));
-      return;
+  const rejected = new Rejections();
+  let position = 0;
+  let seen = 0;
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    let row = text.slice(start, end);
+    start = end + 1;
+    position += 1;
+    if (row.endsWith('\r')) row = row.slice(0, -1);
+    if (row.trim() === '') continue;
+    seen += 1;
+    if (seen > limits.maxLines) throw tooManyLines(limits);
+    const at = position;
+    if (Buffer.byteLength(row, 'utf8') > limits.maxLineBytes) {
+      rejected.add(
+        at,
+        Errors.lineTooLong.code,
+        () => `line ${at} is longer than ${limits.maxLineBytes} bytes`,
+      );
+      continue;
     }
     if (format === 'text') {
-      lines.push({ line: content });
-      return;
+      lines.push({ line: row });
+      continue;
     }
     let value: unknown;
     try {
-      value = JSON.parse(content);
+      value = JSON.parse(row);
     } catch (error) {
-      errors.push({
-        line: position,
-        code: Errors.malformedLine.code,
-        detail: `line ${position} is not valid JSON: ${(error as Error).message}`,
-      });
-      return;
+      rejected.add(
+        at,
+        Errors.malformedLine.code,
+        () => `line ${at} is not valid JSON: ${(error as Error).message}`,
+      );
+      continue;
     }
     const input = fromJsonValue(value);
-    if (typeof input === 'string')
-      errors.push({ line: position, code: Errors.malformedLine.code, detail: input });
+    if (typeof input === 'string') rejected.add(at, Errors.malformedLine.code, () => `line ${at}: ${input}`);
     else lines.push(input);
-  });
-  return { lines, errors };
+  }
+  return { lines, errors: rejected.errors, rejected: rejected.count };
 }
 
-function parseJsonBody(text: string, maxLineBytes: number): ParsedBody {
+function parseJsonBody(text: string, limits: BodyLimits): ParsedBody {
   const value: unknown = JSON.parse(text);
   const items = Array.isArray(value) ? value : [value];
+  if (items.length > limits.maxLines) throw tooManyLines(limits);
   const lines: LineInput[] = [];
-  const errors: LineError[] = [];
+  const rejected = new Rejections();
   items.forEach((item, index) => {
-    const position = index + 1;
+    const at = index + 1;
     const input = fromJsonValue(item);
     if (typeof input === 'string') {
-      errors.push({ line: position, code: Errors.malformedLine.code, detail: `item ${position}: ${input}` });
-    } else if (Buffer.byteLength(input.line, 'utf8') > maxLineBytes) {
-      errors.push(tooLong(position, maxLineBytes));
+      rejected.add(at, Errors.malformedLine.code, () => `item ${at}: ${input}`);
+    } else if (Buffer.byteLength(input.line, 'utf8') > limits.maxLineBytes) {
+      rejected.add(
+        at,
+        Errors.lineTooLong.code,
+        () => `item ${at} is longer than ${limits.maxLineBytes} bytes`,
+      );
     } else {
       lines.push(input);
     }
   });
-  return { lines, errors };
+  return { lines, errors: rejected.errors, rejected: rejected.count };
 }

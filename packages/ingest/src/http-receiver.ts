@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { BulwarkError, Errors } from '@bulwark/errors';
 import type { RawLog } from '@bulwark/schemas';
-import type { FastifyInstance, FastifyPluginAsync, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, onRequestAsyncHookHandler } from 'fastify';
 import { type BodyFormat, parseBody } from './body.js';
 
 const gunzipAsync = promisify(gunzip);
@@ -15,17 +15,15 @@ const MEDIA_TYPES: Record<string, BodyFormat> = {
   'application/json': 'json',
 };
 
-/** Most line errors echoed back in one response; the count is always complete. */
-const MAX_REPORTED_ERRORS = 100;
-
 export interface HttpReceiverOptions {
   /** Commits a batch; resolves once it is durable. Only then does the sender get its 202. */
   accept: (raws: RawLog[]) => Promise<unknown>;
   /** Largest body, both as sent and after gzip is undone. */
   bodyLimit: number;
   maxLineBytes: number;
-  /** Runs before the body is read: authentication and scope checks. */
-  preHandler: preHandlerAsyncHookHandler;
+  maxLines: number;
+  /** Runs before the body is read (an onRequest hook): authentication and scope checks. */
+  authorize: onRequestAsyncHookHandler;
   now?: () => Date;
 }
 
@@ -67,7 +65,7 @@ export const httpReceiver: FastifyPluginAsync<HttpReceiverOptions> = async (
     },
   );
 
-  app.post('/v1/logs', { preHandler: options.preHandler }, async (request, reply) => {
+  app.post('/v1/logs', { onRequest: options.authorize }, async (request, reply) => {
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
     const format = MEDIA_TYPES[mediaType];
     if (!format) {
@@ -82,22 +80,21 @@ export const httpReceiver: FastifyPluginAsync<HttpReceiverOptions> = async (
 
     let parsed: ReturnType<typeof parseBody>;
     try {
-      parsed = parseBody(text, format, options.maxLineBytes);
+      parsed = parseBody(text, format, { maxLineBytes: options.maxLineBytes, maxLines: options.maxLines });
     } catch (error) {
+      if (error instanceof BulwarkError) throw error;
       throw new BulwarkError(Errors.malformedBody, `the body is not valid JSON: ${(error as Error).message}`);
     }
-    const { lines, errors } = parsed;
-    const reported = errors.slice(0, MAX_REPORTED_ERRORS);
+    const { lines, errors, rejected } = parsed;
     if (lines.length === 0) {
-      if (errors.length === 0) throw new BulwarkError(Errors.emptyBody);
-      throw new BulwarkError(Errors.noLineAccepted, `none of the ${errors.length} lines could be read`, {
+      if (rejected === 0) throw new BulwarkError(Errors.emptyBody);
+      throw new BulwarkError(Errors.noLineAccepted, `none of the ${rejected} lines could be read`, {
         accepted: 0,
-        rejected: errors.length,
-        errors: reported,
+        rejected,
+        errors,
       });
     }
-    if (errors.length > 0)
-      request.log.warn({ rejected: errors.length, errors: reported.slice(0, 5) }, 'lines rejected');
+    if (rejected > 0) request.log.warn({ rejected, errors: errors.slice(0, 5) }, 'lines rejected');
 
     const receivedAt = now().toISOString();
     const raws: RawLog[] = lines.map((input) => ({
@@ -108,6 +105,6 @@ export const httpReceiver: FastifyPluginAsync<HttpReceiverOptions> = async (
       ...(input.source !== undefined ? { source: input.source } : {}),
     }));
     await options.accept(raws);
-    return reply.code(202).send({ accepted: raws.length, rejected: errors.length, errors: reported });
+    return reply.code(202).send({ accepted: raws.length, rejected, errors });
   });
 };

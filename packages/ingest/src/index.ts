@@ -1,2 +1,10 @@
-export { type BodyFormat, type LineError, type LineInput, type ParsedBody, parseBody } from './body.js';
+export {
+  type BodyFormat,
+  type BodyLimits,
+  type LineError,
+  type LineInput,
+  MAX_REPORTED_ERRORS,
+  type ParsedBody,
+  parseBody,
+} from './body.js';
 export { type HttpReceiverOptions, httpReceiver } from './http-receiver.js';

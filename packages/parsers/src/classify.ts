@@ -3,6 +3,9 @@ import { parseRfc3164 } from './envelope/rfc3164.js';
 import { parseSshd } from './sshd.js';
 import { parseOffsetMinutes } from './time.js';
 
+/** OpenSSH 9.8 moved authentication into `sshd-session` (and `sshd-auth`), which log under their own names. */
+const SSHD_PROGRAMS = new Set(['sshd', 'sshd-session', 'sshd-auth']);
+
 export interface ClassifyOptions {
   /** Zone of timestamps written without one: `UTC` or a fixed offset such as `+02:00`. */
   timezone?: string;
@@ -31,7 +34,7 @@ export function classify(input: ClassifyInput, options: ClassifyOptions = {}): S
       ...(syslog.pid !== undefined ? { 'process.pid': syslog.pid } : {}),
       message: line,
     };
-    if (syslog.program === 'sshd') {
+    if (SSHD_PROGRAMS.has(syslog.program)) {
       const fields = parseSshd(syslog.message);
       if (fields) {
         return { ...base, 'event.dataset': 'sshd', 'event.category': ['authentication'], ...fields };

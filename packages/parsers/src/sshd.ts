@@ -1,5 +1,4 @@
-import type { SecurityEvent } from '@bulwark/schemas';
-import { normaliseAddress } from './ip.js';
+import { normaliseAddress, type SecurityEvent } from '@bulwark/schemas';
 
 /** The fields an sshd message contributes to an event. */
 export type SshdFields = Pick<
@@ -13,11 +12,15 @@ export type SshdFields = Pick<
   | 'source.port'
 >;
 
-// User names are bounded and matched lazily up to " from ": linear time on hostile input.
+// An invalid user name is whatever the client sent, " from 10.0.0.1 port 1" included. The user
+// group is greedy and the address is anchored to the end of the line, so the address taken is always
+// the last one, the one sshd wrote. Bounded repetition keeps the match linear on hostile input.
 const FAILED =
-  /^Failed (?:password|publickey|keyboard-interactive\/pam|keyboard-interactive|none|hostbased) for (?:invalid user )?(.{0,100}?) from (\S{1,100}) port (\d{1,5})/;
-const INVALID_USER = /^Invalid user (.{0,100}?) from (\S{1,100})(?: port (\d{1,5}))?$/;
-const ACCEPTED = /^Accepted (?:\S{1,40}) for (\S{1,100}) from (\S{1,100}) port (\d{1,5})/;
+  /^Failed (?:password|publickey|keyboard-interactive\/pam|keyboard-interactive|none|hostbased) for (?:invalid user )?(.{0,256}) from (\S{1,100}) port (\d{1,5})(?: ssh2)?(?: \[preauth\])?$/;
+const INVALID_USER = /^Invalid user (.{0,256}) from (\S{1,100})(?: port (\d{1,5}))?(?: \[preauth\])?$/;
+// Accepted logins are for real accounts, whose names hold no spaces; the key fingerprint may follow.
+const ACCEPTED =
+  /^Accepted \S{1,40} for (\S{1,100}) from (\S{1,100}) port (\d{1,5})(?: ssh2)?(?:: [^\n]{0,1024})?$/;
 
 /**
  * Reads the security meaning of an sshd message (the part after `sshd[pid]: `): failed and

@@ -47,6 +47,31 @@ describe('classify: sshd', () => {
     });
   });
 
+  it('takes the address sshd wrote, not one smuggled into the user name', () => {
+    const event = of(
+      'Nov 21 04:00:01 bastion sshd[1]: Failed password for invalid user x from 10.0.0.1 port 1 from 203.0.113.5 port 22 ssh2',
+    );
+    expect(event).toMatchObject({ 'source.ip': '203.0.113.5', 'user.name': 'x from 10.0.0.1 port 1' });
+    expect(
+      of('Nov 21 04:00:01 bastion sshd[1]: Invalid user a from 10.0.0.1 port 2 from 203.0.113.6 port 22')[
+        'source.ip'
+      ],
+    ).toBe('203.0.113.6');
+    expect(
+      of('Nov 21 04:00:01 bastion sshd[1]: Failed password for invalid user  from 203.0.113.7 port 22 ssh2'),
+    ).toMatchObject({ 'source.ip': '203.0.113.7' });
+  });
+
+  it('reads OpenSSH 9.8+ sshd-session lines as sshd', () => {
+    expect(
+      of('Nov 21 04:00:01 bastion sshd-session[77]: Failed password for root from 192.0.2.20 port 22 ssh2'),
+    ).toMatchObject({
+      'event.dataset': 'sshd',
+      'bulwark.category': 'failed_login',
+      'source.ip': '192.0.2.20',
+    });
+  });
+
   it('normalises IPv4-mapped IPv6 to IPv4', () => {
     expect(
       of('Nov 21 04:00:01 bastion sshd[1]: Failed password for root from ::ffff:192.0.2.9 port 22 ssh2')[

@@ -10,6 +10,11 @@ export interface BruteForceOptions {
   quietMs: number;
   /** Count at which severity rises from medium to high. */
   highAt: number;
+  /**
+   * A key touched within this many failures is never forgotten, however far event time has moved:
+   * one line stamped far in the future (a host with a wrong clock) must not wipe attacks under way.
+   */
+  keepRecent?: number;
 }
 
 interface Failure {
@@ -35,9 +40,13 @@ interface KeyState {
   episode: Episode | null;
   /** Latest event time seen for this key: drives forgetting. */
   touched: number;
+  /** Position, in evaluation order, of this key's latest failure. */
+  seen: number;
 }
 
 const MAX_LISTED = 5;
+
+const DEFAULT_KEEP_RECENT = 10_000;
 
 /**
  * `brute_force`: at least `threshold` failed logins from one source address within `windowMs`, on
@@ -49,6 +58,8 @@ export class BruteForceRule implements Rule {
   private readonly states = new Map<string, KeyState>();
   private readonly dirty = new Set<string>();
   private watermark = Number.NEGATIVE_INFINITY;
+  /** Failures evaluated so far: the processing-order clock that protects recent keys. */
+  private tick = 0;
 
   constructor(private readonly options: BruteForceOptions) {}
 
@@ -65,17 +76,20 @@ export class BruteForceRule implements Rule {
       user === undefined ? { t, id: event['event.id'] } : { t, id: event['event.id'], user };
 
     if (state.episode && t > state.episode.last + this.options.quietMs) state.episode = null;
-    insertSorted(state.window, failure);
-    const newest = (state.window[state.window.length - 1] as Failure).t;
-    while (state.window.length > 0 && (state.window[0] as Failure).t < newest - this.options.windowMs) {
-      state.window.shift();
-    }
-
     if (state.episode) {
       out.push(this.absorb(ip, state.episode, failure, event['event.dataset']));
-    } else if (state.window.length >= this.options.threshold) {
-      state.episode = this.open(ip, state.window, event['event.dataset']);
-      out.push({ type: 'opened', incident: this.incident(ip, state.episode) });
+    } else {
+      insertSorted(state.window, failure);
+      const newest = (state.window[state.window.length - 1] as Failure).t;
+      while (state.window.length > 0 && (state.window[0] as Failure).t < newest - this.options.windowMs) {
+        state.window.shift();
+      }
+      if (state.window.length >= this.options.threshold) {
+        state.episode = this.open(ip, state.window, event['event.dataset']);
+        // The failures now belong to the incident: a later episode must earn its own threshold.
+        state.window = [];
+        out.push({ type: 'opened', incident: this.incident(ip, state.episode) });
+      }
     }
     this.dirty.add(ip);
     this.forgetStale();
@@ -93,6 +107,7 @@ export class BruteForceRule implements Rule {
       const state = row.state as KeyState;
       this.states.set(row.key, state);
       if (state.touched > this.watermark) this.watermark = state.touched;
+      if (state.seen > this.tick) this.tick = state.seen;
     }
   }
 
@@ -101,8 +116,10 @@ export class BruteForceRule implements Rule {
   }
 
   private touch(ip: string, t: number): KeyState {
+    this.tick += 1;
     const existing = this.states.get(ip);
-    const state = existing ?? { window: [], episode: null, touched: t };
+    const state = existing ?? { window: [], episode: null, touched: t, seen: this.tick };
+    state.seen = this.tick;
     // Re-inserting keeps the Map in order of last touch, so stale keys gather at its front.
     this.states.delete(ip);
     this.states.set(ip, state);
@@ -113,7 +130,11 @@ export class BruteForceRule implements Rule {
   private forgetStale(): void {
     const horizon = this.watermark - Math.max(this.options.windowMs, this.options.quietMs);
     for (const [key, state] of this.states) {
-      if (state.touched >= horizon) break;
+      if (
+        state.touched >= horizon ||
+        this.tick - state.seen < (this.options.keepRecent ?? DEFAULT_KEEP_RECENT)
+      )
+        break;
       this.states.delete(key);
       this.dirty.add(key);
     }

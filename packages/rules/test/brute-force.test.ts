@@ -131,13 +131,47 @@ describe('brute_force', () => {
   });
 
   it('forgets quiet addresses and reports them as deleted state', () => {
-    const rule = new BruteForceRule(OPTIONS);
+    const rule = new BruteForceRule({ ...OPTIONS, keepRecent: 1 });
     run(rule, at('192.0.2.9', [0]));
     rule.takeDirty();
     run(rule, at('192.0.2.10', [10_000]));
     expect(rule.size()).toBe(1);
     const rows = rule.takeDirty();
     expect(rows).toContainEqual({ rule: 'brute_force', key: '192.0.2.9', state: null });
+  });
+
+  it('keeps attacks under way when one line is stamped far in the future', () => {
+    const rule = new BruteForceRule(OPTIONS);
+    const changes = [
+      ...run(rule, at('192.0.2.13', [0, 1, 2, 3, 4, 5])),
+      ...run(rule, at('198.51.100.99', [50_400])), // a host whose clock is 14 hours ahead
+      ...run(rule, at('192.0.2.13', [6, 7, 8, 9, 10, 11])),
+    ];
+    const latest = [...latestIncidents(changes).values()];
+    expect(latest).toHaveLength(1);
+    expect(latest[0]).toMatchObject({ key: { 'source.ip': '192.0.2.13' }, count: 12 });
+  });
+
+  it('does not credit failures of a closed episode to the next one', () => {
+    const rule = new BruteForceRule({ ...OPTIONS, quietMs: 60_000 });
+    const changes = run(rule, at('192.0.2.14', [0, 1, 2, 3, 4, 120, 121, 122, 123, 124, 700]));
+    const latest = [...latestIncidents(changes).values()];
+    expect(latest.map((incident) => incident.count)).toEqual([5, 5]);
+  });
+
+  it('holds no more than threshold failures per address, however long the attack', () => {
+    const rule = new BruteForceRule(OPTIONS);
+    run(
+      rule,
+      at(
+        '192.0.2.15',
+        Array.from({ length: 5_000 }, (_, i) => i),
+      ),
+    );
+    const [row] = rule.takeDirty();
+    const state = row?.state as { window: unknown[]; episode: { evidence: unknown[] } };
+    expect(state.window.length).toBeLessThan(OPTIONS.threshold);
+    expect(state.episode.evidence.length).toBeLessThanOrEqual(20);
   });
 
   it('derives the same id for the same rule, key and episode start', () => {

@@ -1,3 +1,4 @@
+export * from './address.js';
 export * from './event.js';
 export * from './ids.js';
 export * from './incident.js';

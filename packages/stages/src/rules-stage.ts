@@ -31,6 +31,8 @@ export interface RulesStageOptions {
 export class RulesStage {
   private engine: RuleEngine;
   private checkpointSeq = 0;
+  /** Set when the engine may be ahead of the store; cleared once it has been rebuilt from the store. */
+  private needsRestore = false;
   private subscription: Subscription | null = null;
   private readonly consumer: string;
   private readonly batchSize: number;
@@ -70,9 +72,12 @@ export class RulesStage {
   }
 
   private async restore(): Promise<void> {
-    this.engine = this.options.createEngine();
-    this.engine.load(await this.options.store.loadBaselines());
+    this.needsRestore = true;
+    const engine = this.options.createEngine();
+    engine.load(await this.options.store.loadBaselines());
     this.checkpointSeq = await this.options.store.checkpoint(this.consumer);
+    this.engine = engine;
+    this.needsRestore = false;
   }
 
   private async catchUp(): Promise<void> {
@@ -88,6 +93,7 @@ export class RulesStage {
   }
 
   private async handle(delivered: SequencedEvent[]): Promise<void> {
+    if (this.needsRestore) await this.restore();
     const fresh = delivered.filter((entry) => entry.seq > this.checkpointSeq).sort((a, b) => a.seq - b.seq);
     if (fresh.length === 0) return;
     const contiguous = fresh.every((entry, index) => entry.seq === this.checkpointSeq + index + 1);
@@ -119,8 +125,10 @@ export class RulesStage {
         notifications,
       });
     } catch (error) {
-      // The engine has moved past what is durable; rebuild it from the store before trying again.
-      await this.restore();
+      // The engine has moved past what is durable: rebuild it from the store before going on. If
+      // even that fails, `needsRestore` stays set and the next delivery tries again first.
+      this.needsRestore = true;
+      await this.restore().catch(() => undefined);
       throw error;
     }
     this.checkpointSeq = checkpoint;

@@ -90,6 +90,11 @@ describe('SqliteStore', () => {
     expect(await store.countEvents()).toBe(1);
   });
 
+  it('refuses a second process on the same data directory', async () => {
+    const { dataDir } = open();
+    expect(() => new SqliteStore({ dataDir })).toThrow(/in use by another process/);
+  });
+
   it('uses WAL and records the schema version', async () => {
     const { store, dataDir } = open();
     await store.close();
@@ -162,15 +167,23 @@ describe('SqliteStore', () => {
         notifications: [notification('ntf_1', inc.id)],
       });
     await commit(incident('inc_1'));
+    await store.close();
     const db = new Database(path.join(dataDir, 'bulwark.db'));
     db.prepare("UPDATE incidents SET status = 'acknowledged' WHERE id = 'inc_1'").run();
     db.close();
-    await commit(incident('inc_1', { count: 9, last_seen: '2026-11-21T10:01:00.000Z', severity: 'high' }));
-    const page = await store.listIncidents({ limit: 10 });
+    const { store: reopened } = open(dataDir);
+    await reopened.commitEvaluation({
+      consumer: 'r',
+      checkpoint: 2,
+      incidents: [incident('inc_1', { count: 9, last_seen: '2026-11-21T10:01:00.000Z', severity: 'high' })],
+      baselines: [],
+      notifications: [notification('ntf_1', 'inc_1')],
+    });
+    const page = await reopened.listIncidents({ limit: 10 });
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ status: 'acknowledged', count: 9, severity: 'high' });
-    expect(await store.listNotifications('inc_1')).toHaveLength(1);
-    expect(await store.loadBaselines()).toEqual([]);
+    expect(await reopened.listNotifications('inc_1')).toHaveLength(1);
+    expect(await reopened.loadBaselines()).toEqual([]);
   });
 
   it('lists incidents newest first, filtered, with cursor paging', async () => {

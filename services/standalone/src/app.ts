@@ -44,7 +44,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     accept: deps.accept,
     bodyLimit: config.http.body_limit,
     maxLineBytes: config.http.max_line_bytes,
-    preHandler: app.requireScope('ingest'),
+    maxLines: config.http.max_batch_lines,
+    authorize: app.requireScope('ingest'),
   });
   await app.register(apiRoutes, { store: deps.store });
   return app;

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KnownKey } from '@bulwark/api';
-import { hashApiKey } from '@bulwark/config';
+import { HashedApiKey, hashApiKey } from '@bulwark/config';
+import { z } from 'zod';
 
 export const GENERATED_KEYS_FILE = 'api-keys.json';
 
@@ -21,7 +22,16 @@ export function resolveKeys(configured: readonly KnownKey[], dataDir: string): K
   if (configured.length > 0) return { keys: [...configured], generated: null };
   const file = path.join(dataDir, GENERATED_KEYS_FILE);
   if (existsSync(file)) {
-    return { keys: JSON.parse(readFileSync(file, 'utf8')) as KnownKey[], generated: null };
+    const stored = z
+      .array(HashedApiKey)
+      .min(1)
+      .safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!stored.success) {
+      throw new Error(
+        `${file} holds no valid key; delete it to have a new admin key generated, or set BULWARK_API_KEYS`,
+      );
+    }
+    return { keys: stored.data, generated: null };
   }
   const key = `bwk_${randomBytes(32).toString('base64url')}`;
   const stored: KnownKey[] = [{ name: 'generated-admin', sha256: hashApiKey(key), scopes: ['admin'] }];

@@ -105,22 +105,7 @@ export class SqliteStore implements Store {
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
-    try {
-      this.db = new Database(path.join(options.dataDir, DATABASE_FILE));
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-      this.db.pragma('busy_timeout = 5000');
-      this.migrate();
-    } catch (error) {
-      throw new BulwarkError(
-        Errors.storeUnavailable,
-        `cannot open the database in ${options.dataDir}`,
-        {},
-        {
-          cause: error,
-        },
-      );
-    }
+    this.db = SqliteStore.openExclusive(path.join(options.dataDir, DATABASE_FILE), options);
     const db = this.db;
     this.statements = {
       insertEvent: db.prepare(
@@ -170,17 +155,45 @@ export class SqliteStore implements Store {
     };
   }
 
-  private migrate(): void {
-    const current = this.db.pragma('user_version', { simple: true }) as number;
+  /**
+   * Opens the database and takes an exclusive lock on it for the life of the connection: two
+   * processes evaluating the same events against their own in-memory state would double count.
+   */
+  private static openExclusive(file: string, options: SqliteStoreOptions): Database.Database {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file);
+      // Set before WAL is first touched, so the WAL index lives in heap memory and no other
+      // connection can share it.
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('busy_timeout = 1000');
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      db.exec('BEGIN IMMEDIATE; COMMIT;');
+      db.pragma('busy_timeout = 5000');
+      SqliteStore.migrate(db);
+      return db;
+    } catch (error) {
+      db?.close();
+      const code = (error as { code?: string }).code ?? '';
+      const detail = code.startsWith('SQLITE_BUSY')
+        ? `the database in ${options.dataDir} is in use by another process (is another Bulwark running on it?)`
+        : `cannot open the database in ${options.dataDir}: ${(error as Error).message}`;
+      throw new BulwarkError(Errors.storeUnavailable, detail, {}, { cause: error });
+    }
+  }
+
+  private static migrate(db: Database.Database): void {
+    const current = db.pragma('user_version', { simple: true }) as number;
     if (current > MIGRATIONS.length) {
       throw new Error(
         `database schema ${current} is newer than this Bulwark (${MIGRATIONS.length}); upgrade Bulwark`,
       );
     }
     for (let version = current; version < MIGRATIONS.length; version += 1) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[version] as string);
-        this.db.pragma(`user_version = ${version + 1}`);
+      db.transaction(() => {
+        db.exec(MIGRATIONS[version] as string);
+        db.pragma(`user_version = ${version + 1}`);
       })();
     }
   }
