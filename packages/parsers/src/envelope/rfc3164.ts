@@ -1,61 +1,91 @@
-import { inferYearTime, monthIndex } from '../time.js';
+import type { SyslogLine, TimeContext } from '../types.js';
+import { parseLeadingTime } from './timestamp.js';
 
-/** The parts of a BSD syslog line (RFC 3164 as written to /var/log/auth.log). */
-export interface SyslogEnvelope {
-  timeMs: number;
-  host: string;
+const PRI = /^<(\d{1,3})>/;
+// TAG[pid]: the tag may carry a parenthesised sub-name (`vsftpd(pam_unix)[15522]`).
+const TAG = /^([A-Za-z0-9_./-]{1,64})(?:\([\w.-]{1,32}\))?(?:\[(\d{1,10})\])?(:?)$/;
+const BRACKET_TAG = /^\[([A-Za-z0-9_./-]{1,64})\](:?)$/;
+
+interface Tag {
   program: string;
   pid?: number;
-  message: string;
+  colon: boolean;
 }
 
-// Bounded classes and no nested quantifiers: linear on any input.
-const CLASSIC =
-  /^(?:<\d{1,3}>)?([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\S{1,255}) ([^\s:[\]]{1,64})(?:\[(\d{1,10})\])?: ?/;
-const ISO =
-  /^(?:<\d{1,3}>)?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})) (\S{1,255}) ([^\s:[\]]{1,64})(?:\[(\d{1,10})\])?: ?/;
-
-/**
- * Parses the syslog prefix of a line: classic `Nov 20 00:46:44 host prog[pid]: msg`, or the
- * ISO timestamp form rsyslog writes with high-precision timestamps. Returns undefined otherwise.
- */
-export function parseRfc3164(
-  line: string,
-  referenceMs: number,
-  offsetMinutes: number,
-): SyslogEnvelope | undefined {
-  const classic = CLASSIC.exec(line);
-  if (classic) {
-    const month = monthIndex(classic[1] as string);
-    if (month === undefined) return undefined;
-    const timeMs = inferYearTime(
-      month,
-      Number(classic[2]),
-      Number(classic[3]),
-      Number(classic[4]),
-      Number(classic[5]),
-      referenceMs,
-      offsetMinutes,
-    );
-    return envelope(timeMs, classic[6], classic[7], classic[8], line.slice(classic[0].length));
+function readTag(token: string): Tag | undefined {
+  let m = TAG.exec(token);
+  if (m) {
+    const tag: Tag = { program: m[1] as string, colon: m[3] === ':' };
+    if (m[2] !== undefined) tag.pid = Number(m[2]);
+    return tag;
   }
-  const iso = ISO.exec(line);
-  if (iso) {
-    const timeMs = Date.parse(iso[1] as string);
-    if (Number.isNaN(timeMs)) return undefined;
-    return envelope(timeMs, iso[2], iso[3], iso[4], line.slice(iso[0].length));
-  }
+  m = BRACKET_TAG.exec(token);
+  if (m) return { program: m[1] as string, colon: m[2] === ':' };
   return undefined;
 }
 
-function envelope(
-  timeMs: number,
-  host: string | undefined,
-  program: string | undefined,
-  pid: string | undefined,
-  message: string,
-): SyslogEnvelope {
-  const result: SyslogEnvelope = { timeMs, host: host as string, program: program as string, message };
-  if (pid !== undefined) result.pid = Number(pid);
-  return result;
+function nextToken(text: string, from: number): { token: string; end: number } {
+  const space = text.indexOf(' ', from);
+  const end = space < 0 ? text.length : space;
+  return { token: text.slice(from, Math.min(end, from + 300)), end };
+}
+
+/**
+ * Parses BSD syslog as it is written to files and sent on the wire (RFC 3164), with the variants
+ * seen in the field: an optional `<PRI>`, BSD or ISO timestamps, a missing hostname
+ * (`Nov 23 21:50:19 sshd[8148]: ...`), a bracketed tag (`[sshd]:`), and a tag with no colon
+ * (`proftpd[12345] host ...`). Returns undefined when the line does not start like syslog.
+ */
+export function parseRfc3164(line: string, time: TimeContext): SyslogLine | undefined {
+  let rest = line;
+  let facility: number | undefined;
+  let severity: number | undefined;
+  const pri = PRI.exec(rest);
+  if (pri) {
+    const value = Number(pri[1]);
+    if (value > 191) return undefined;
+    facility = value >> 3;
+    severity = value & 7;
+    rest = rest.slice(pri[0].length);
+  }
+  const stamp = parseLeadingTime(rest, time);
+  if (!stamp) return undefined;
+  rest = rest.slice(stamp.end);
+
+  const first = nextToken(rest, 0);
+  let host: string | undefined;
+  let tag = first.token.endsWith(':') || first.token.startsWith('[') ? readTag(first.token) : undefined;
+  let end = first.end;
+  if (!tag) {
+    host = first.token;
+    const second = nextToken(rest, first.end + 1);
+    tag = readTag(second.token);
+    end = second.end;
+    if (!tag) return undefined;
+  }
+  const message = rest.slice(Math.min(rest.length, end + 1));
+  const parsed: SyslogLine = { timeMs: stamp.timeMs, program: tag.program, message };
+  if (host !== undefined && host !== '') parsed.host = host;
+  if (tag.pid !== undefined) parsed.pid = tag.pid;
+  if (facility !== undefined) parsed.facility = facility;
+  if (severity !== undefined) parsed.severity = severity;
+  return parsed;
+}
+
+const JOURNAL = /^([A-Za-z0-9_.-]{1,255}) ([A-Za-z0-9_./-]{1,64})\[(\d{1,10})\]: /;
+
+/**
+ * journald's own records as some shippers forward them, with no timestamp: `host prog[pid]: msg`.
+ * The time is the receive time.
+ */
+export function parseJournalRecord(line: string, time: TimeContext): SyslogLine | undefined {
+  const m = JOURNAL.exec(line);
+  if (!m) return undefined;
+  return {
+    timeMs: time.referenceMs,
+    host: m[1] as string,
+    program: m[2] as string,
+    pid: Number(m[3]),
+    message: line.slice(m[0].length),
+  };
 }

@@ -1,0 +1,58 @@
+import type { TimeContext } from '../types.js';
+import { inferYearTime, monthIndex } from '../time.js';
+
+export interface LeadingTime {
+  timeMs: number;
+  /** Index just past the timestamp and the space after it. */
+  end: number;
+}
+
+// Each form is anchored at the start and bounded: one linear attempt per form.
+const BSD = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: (\d{4}))? /;
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? /;
+
+function fraction(text: string | undefined): number {
+  return text === undefined ? 0 : Math.floor(Number(`0.${text}`) * 1000);
+}
+
+function zoneMinutes(zone: string | undefined, fallback: number): number {
+  if (zone === undefined) return fallback;
+  if (zone === 'Z') return 0;
+  const sign = zone[0] === '-' ? -1 : 1;
+  const digits = zone.slice(1).replace(':', '');
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4)));
+}
+
+/**
+ * Reads the timestamp a syslog-style line starts with: BSD (`Nov 20 00:46:44`, optionally with
+ * fractions or a year), or ISO 8601 / RFC 3339 (`2026-11-20T00:46:44.123+01:00`, also with a space
+ * instead of `T` and a comma before the fraction). Year-less times take the year from the context.
+ */
+export function parseLeadingTime(text: string, time: TimeContext): LeadingTime | undefined {
+  const first = text.charCodeAt(0);
+  if (first >= 65 && first <= 90) {
+    const m = BSD.exec(text);
+    if (!m) return undefined;
+    const month = monthIndex(m[1] as string);
+    if (month === undefined) return undefined;
+    const day = Number(m[2]);
+    const [hh, mm, ss] = [Number(m[3]), Number(m[4]), Number(m[5])];
+    let timeMs: number;
+    if (m[7] !== undefined) {
+      timeMs = Date.UTC(Number(m[7]), month, day, hh, mm, ss) - time.offsetMinutes * 60_000;
+    } else {
+      timeMs = inferYearTime(month, day, hh, mm, ss, time.referenceMs, time.offsetMinutes);
+    }
+    return { timeMs: timeMs + fraction(m[6]), end: m[0].length };
+  }
+  if (first >= 48 && first <= 57) {
+    const m = ISO.exec(text);
+    if (!m) return undefined;
+    const offset = zoneMinutes(m[8], time.offsetMinutes);
+    const base = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+    if (Number.isNaN(base)) return undefined;
+    return { timeMs: base - offset * 60_000 + fraction(m[7]), end: m[0].length };
+  }
+  return undefined;
+}
