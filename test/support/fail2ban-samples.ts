@@ -73,7 +73,8 @@ export function readSamples(dir: string, name: string, filterName: string = name
         if (ignoreBlock) break;
         const annotation = data as Record<string, unknown>;
         const effective =
-          options.find((set) => set.mode === undefined || set.mode === 'normal') ?? (options[0] as Record<string, unknown>);
+          options.find((set) => set.mode === undefined || set.mode === 'normal') ??
+          (options[0] as Record<string, unknown>);
         const sample: Sample = {
           file: name,
           lineNo: i + 1,

@@ -1,5 +1,6 @@
 import { SshdParser } from './programs/sshd.js';
 import type { LineParser, ProgramParser } from './types.js';
+import { createWebLineParsers } from './web/index.js';
 
 /**
  * The parsers a classifier runs, created fresh for each classifier because some keep state.
@@ -11,5 +12,5 @@ export function createProgramParsers(): ProgramParser[] {
 
 /** Line parsers, in the order they are tried on lines that are not syslog. */
 export function createLineParsers(): LineParser[] {
-  return [];
+  return [...createWebLineParsers()];
 }

@@ -36,10 +36,18 @@ describe('classify: sshd', () => {
     ).toMatchObject({ 'user.name': 'admin', 'source.ip': '2001:db8::1', 'bulwark.category': 'failed_login' });
     // A client offering several keys to a real account is routine; for an invalid user it is not.
     expect(
-      of('Nov 21 04:00:01 bastion sshd[1]: Failed publickey for git from 198.51.100.2 port 22 ssh2: RSA SHA256:x'),
-    ).toMatchObject({ 'user.name': 'git', 'bulwark.category': 'other', 'event.action': 'ssh_publickey_rejected' });
+      of(
+        'Nov 21 04:00:01 bastion sshd[1]: Failed publickey for git from 198.51.100.2 port 22 ssh2: RSA SHA256:x',
+      ),
+    ).toMatchObject({
+      'user.name': 'git',
+      'bulwark.category': 'other',
+      'event.action': 'ssh_publickey_rejected',
+    });
     expect(
-      of('Nov 21 04:00:01 bastion sshd[1]: Failed publickey for invalid user git from 198.51.100.2 port 22 ssh2'),
+      of(
+        'Nov 21 04:00:01 bastion sshd[1]: Failed publickey for invalid user git from 198.51.100.2 port 22 ssh2',
+      ),
     ).toMatchObject({ 'user.name': 'git', 'bulwark.category': 'failed_login' });
     expect(
       of('Nov 21 04:00:01 bastion sshd[1]: Invalid user oracle from 198.51.100.3 port 5122'),

@@ -1,5 +1,5 @@
-import type { TimeContext } from '../types.js';
 import { inferYearTime, monthIndex } from '../time.js';
+import type { TimeContext } from '../types.js';
 
 export interface LeadingTime {
   timeMs: number;
@@ -9,8 +9,7 @@ export interface LeadingTime {
 
 // Each form is anchored at the start and bounded: one linear attempt per form.
 const BSD = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?: (\d{4}))? /;
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? /;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(Z|[+-]\d{2}:?\d{2})? /;
 
 function fraction(text: string | undefined): number {
   return text === undefined ? 0 : Math.floor(Number(`0.${text}`) * 1000);
@@ -50,7 +49,14 @@ export function parseLeadingTime(text: string, time: TimeContext): LeadingTime |
     const m = ISO.exec(text);
     if (!m) return undefined;
     const offset = zoneMinutes(m[8], time.offsetMinutes);
-    const base = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+    const base = Date.UTC(
+      Number(m[1]),
+      Number(m[2]) - 1,
+      Number(m[3]),
+      Number(m[4]),
+      Number(m[5]),
+      Number(m[6]),
+    );
     if (Number.isNaN(base)) return undefined;
     return { timeMs: base - offset * 60_000 + fraction(m[7]), end: m[0].length };
   }

@@ -42,7 +42,9 @@ const FAILED_FOR_INVALID = /^Failed \S{1,40} for invalid user /;
 const FAILED_INVALID_INFO = re(
   `^Failed (\\S{1,40}) for (invalid user )(.{0,256}?) from ${HOST}${PORT_ON}(?: ssh\\d?)?: .{0,2048}$`,
 );
-const AUTH_FAILURE = re(`^[aA]uthentication (?:failure|error|failed) for (.{0,256}) from ${HOST}(?: via \\S{1,100})?${PORT_ON}${SUFFIX}$`);
+const AUTH_FAILURE = re(
+  `^[aA]uthentication (?:failure|error|failed) for (.{0,256}) from ${HOST}(?: via \\S{1,100})?${PORT_ON}${SUFFIX}$`,
+);
 const NOT_KNOWN = re(
   `^User not known to the underlying authentication module for (?:illegal user |invalid user )?(.{0,256}) from ${HOST}${PORT_ON}${SUFFIX}$`,
 );
@@ -51,7 +53,9 @@ const INVALID_USER = re(`^[iI](?:llegal|nvalid) user (.{0,256}) from ${HOST}${PO
 const NOT_ALLOWED = re(`^User (.{0,256}) from ${HOST} not allowed because (.{1,80})$`);
 const LOCKED = /^User (\S{1,100}) not allowed because account is locked/;
 const REFUSED_CONNECT = /^refused connect from \S{1,300} \((\S{1,100})\)/;
-const RECEIVED_DISCONNECT = re(`^Received disconnect from ${HOST}${PORT_ON}:\\s{0,4}(\\d{1,3}): (.{0,1024})$`);
+const RECEIVED_DISCONNECT = re(
+  `^Received disconnect from ${HOST}${PORT_ON}:\\s{0,4}(\\d{1,3}): (.{0,1024})$`,
+);
 const MAX_ATTEMPTS = re(
   `^maximum authentication attempts exceeded for (?:invalid user )?(.{0,256}) from ${HOST}${PORT_ON}${SUFFIX}$`,
 );
@@ -73,7 +77,9 @@ const KEX_IDENT =
 const SSH_SERVER_REMOTE = /^SSH: Server;Ltype: (?:Authname|Version|Kex);Remote: (\S{1,100}?)-\d{1,5};/;
 const READ_RESET = /^Read from socket failed: Connection reset by peer/;
 const BANNER = re(`^banner exchange: Connection from ${HOST}${PORT_ON}: invalid format`);
-const NO_AUTH_METHODS = re(`^Received disconnect from ${HOST}${PORT_ON}:\\s{0,4}14: No(?: supported)? authentication methods`);
+const NO_AUTH_METHODS = re(
+  `^Received disconnect from ${HOST}${PORT_ON}:\\s{0,4}14: No(?: supported)? authentication methods`,
+);
 const NEGOTIATE_WITH = re(`^Unable to negotiate with ${HOST}${PORT_ON}: no matching [\\w ]{1,40} found`);
 const NEGOTIATE = /^(?:Unable to negotiate a [\w ]{1,40}|no matching [\w ]{1,40} found:)/;
 const REPEATED = /^message repeated \d{1,9} times: \[ ?(.{1,4096}?) ?\]$/;
@@ -102,7 +108,12 @@ function withAddress(fields: EventFields, host: string | undefined, port?: strin
   return fields;
 }
 
-function failure(action: string, user: string | undefined, host: string | undefined, port?: string): EventFields {
+function failure(
+  action: string,
+  user: string | undefined,
+  host: string | undefined,
+  port?: string,
+): EventFields {
   const fields: EventFields = {
     'event.action': action,
     'event.outcome': 'failure',
@@ -145,7 +156,8 @@ export class SshdParser implements ProgramParser {
     const key = line.pid === undefined ? undefined : `${line.host ?? ''}|${line.pid}`;
     let message = line.message.slice(PREFIX.exec(line.message)?.[0].length ?? 0);
     const repeated = REPEATED.exec(message);
-    if (repeated) message = (repeated[1] as string).slice(PREFIX.exec(repeated[1] as string)?.[0].length ?? 0);
+    if (repeated)
+      message = (repeated[1] as string).slice(PREFIX.exec(repeated[1] as string)?.[0].length ?? 0);
     const known = key === undefined ? undefined : this.sessions.get(key);
     let fields = this.read(message, known, key);
     if (!fields || key === undefined) return fields;
@@ -178,7 +190,11 @@ export class SshdParser implements ProgramParser {
     return session?.ip ?? session?.address;
   }
 
-  private read(message: string, known: Session | undefined, key: string | undefined): EventFields | undefined {
+  private read(
+    message: string,
+    known: Session | undefined,
+    key: string | undefined,
+  ): EventFields | undefined {
     let m: RegExpExecArray | null;
     switch (message.charCodeAt(0)) {
       case 70: // F
@@ -256,7 +272,8 @@ export class SshdParser implements ProgramParser {
         return undefined;
       case 68: // D
         m = TOO_MANY.exec(message);
-        if (m) return this.fail(key, failure('too_many_auth_failures', m[1] ?? known?.user, this.from(known)));
+        if (m)
+          return this.fail(key, failure('too_many_auth_failures', m[1] ?? known?.user, this.from(known)));
         m = CHANGE_OF_USER.exec(message);
         if (m) return this.fail(key, failure('ssh_login', m[1], m[2], m[3]));
         m = NO_IDENT.exec(message);
@@ -363,7 +380,8 @@ export class SshdParser implements ProgramParser {
   private receivedDisconnect(m: RegExpExecArray, key: string | undefined): EventFields {
     const [, host, port, code, text] = m;
     const session = this.open(key);
-    if (code === '3' && / Auth fail/.test(text ?? '')) return this.fail(key, failure('ssh_login', undefined, host, port));
+    if (code === '3' && / Auth fail/.test(text ?? ''))
+      return this.fail(key, failure('ssh_login', undefined, host, port));
     if (session?.lockedUser !== undefined) {
       const user = session.lockedUser;
       session.lockedUser = undefined;
