@@ -2,17 +2,24 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@bulwark/config';
 import { RuleEngine } from '@bulwark/rules';
-import { main as startStandalone } from '@bulwark/standalone';
+import { classifierOptions, main as startStandalone } from '@bulwark/standalone';
+import { classifyStream, formatStats } from './classify-command.js';
 import { replay, toReplayIncident } from './replay.js';
 
 const USAGE = `Usage: bulwark <command> [options]
 
 Commands:
   start                 Run the standalone service (HTTP on BULWARK_HTTP_PORT, default 8080).
+  classify [FILE]       Classify lines (standard input by default) and print one JSON event
+                        per line.
+    --stats             Also print counts per dataset and category, to standard error.
+    --no-events         Print only the counts.
+    --source NAME       Format hint for every line (sshd, nginx.access, app, ...).
   replay FILE...        Classify and evaluate log files offline, in event time; print each
                         resulting incident as one JSON line.
-    --reference-time T  ISO time the lines count as received, which completes timestamps
-                        written without a year (default: now).
+
+  classify and replay take --reference-time T: the ISO time the lines count as received,
+  which completes timestamps written without a year (default: now).
   help                  Show this text.
   version               Print the version.
 
@@ -26,6 +33,45 @@ function version(): string {
   return pkg.version;
 }
 
+function referenceTimeOf(text: string | undefined, command: string): Date | null {
+  const at = text === undefined ? new Date() : new Date(text);
+  if (Number.isNaN(at.getTime())) {
+    process.stderr.write(`bulwark ${command}: --reference-time "${text}" is not an ISO time\n`);
+    return null;
+  }
+  return at;
+}
+
+async function classifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      stats: { type: 'boolean', default: false },
+      'no-events': { type: 'boolean', default: false },
+      source: { type: 'string' },
+      'reference-time': { type: 'string' },
+    },
+  });
+  if (positionals.length > 1) {
+    process.stderr.write('bulwark classify: name at most one file (or none, for standard input)\n');
+    return 2;
+  }
+  const referenceTime = referenceTimeOf(values['reference-time'], 'classify');
+  if (!referenceTime) return 2;
+  const config = loadConfig();
+  const stats = await classifyStream({
+    ...(positionals[0] === undefined ? {} : { file: positionals[0] }),
+    ...(values.source === undefined ? {} : { source: values.source }),
+    options: classifierOptions(config),
+    referenceTime,
+    out: process.stdout,
+    events: !values['no-events'],
+  });
+  if (values.stats || values['no-events']) process.stderr.write(formatStats(stats));
+  return 0;
+}
+
 async function replayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -36,16 +82,12 @@ async function replayCommand(args: string[]): Promise<number> {
     process.stderr.write(`bulwark replay: name at least one file\n\n${USAGE}`);
     return 2;
   }
-  const referenceText = values['reference-time'];
-  const referenceTime = referenceText === undefined ? new Date() : new Date(referenceText);
-  if (Number.isNaN(referenceTime.getTime())) {
-    process.stderr.write(`bulwark replay: --reference-time "${referenceText}" is not an ISO time\n`);
-    return 2;
-  }
+  const referenceTime = referenceTimeOf(values['reference-time'], 'replay');
+  if (!referenceTime) return 2;
   const config = loadConfig();
   const incidents = await replay(positionals, {
     engine: RuleEngine.fromSettings(config.rules),
-    classify: { timezone: config.classifier.timezone },
+    classify: classifierOptions(config),
     referenceTime,
   });
   for (const incident of incidents) process.stdout.write(`${JSON.stringify(toReplayIncident(incident))}\n`);
@@ -60,6 +102,8 @@ export async function run(argv: string[]): Promise<number> {
       case 'start':
         await startStandalone();
         return typeof process.exitCode === 'number' ? process.exitCode : 0;
+      case 'classify':
+        return await classifyCommand(rest);
       case 'replay':
         return await replayCommand(rest);
       case 'version':

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type ClassifyOptions, classify } from '@bulwark/parsers';
+import { Classifier, type ClassifyOptions } from '@bulwark/parsers';
 import { latestIncidents, type RuleEngine } from '@bulwark/rules';
 import { type Incident, replayEventId, type SecurityEvent } from '@bulwark/schemas';
 
@@ -39,11 +39,13 @@ async function* eventsOf(file: string, options: ReplayOptions): AsyncGenerator<S
     crlfDelay: Number.POSITIVE_INFINITY,
   });
   const receivedAt = options.referenceTime.toISOString();
+  // One classifier per file: a file is one stream, in order, as a sender would ship it.
+  const classifier = new Classifier(options.classify);
   let lineNo = 0;
   for await (const line of lines) {
     lineNo += 1;
     if (line.trim() === '') continue;
-    yield classify({ line, received_at: receivedAt, id: replayEventId(file, lineNo) }, options.classify);
+    yield classifier.classify({ line, received_at: receivedAt, id: replayEventId(file, lineNo) });
   }
 }
 

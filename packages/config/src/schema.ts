@@ -4,6 +4,30 @@ import { ByteSize, Duration, Port } from './units.js';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
+/** Field names of application events that do not use ECS names: `user.name: username`, ... */
+const AppMapping = z.strictObject({
+  fields: z
+    .partialRecord(
+      z.enum([
+        '@timestamp',
+        'event.action',
+        'event.outcome',
+        'event.dataset',
+        'user.name',
+        'user.email',
+        'source.ip',
+        'source.port',
+        'user_agent.original',
+        'url.original',
+        'tags',
+      ]),
+      z.string().min(1).max(256),
+    )
+    .optional(),
+  actions: z.record(z.string(), z.string().min(1)).optional(),
+  outcomes: z.record(z.string(), z.enum(['success', 'failure', 'unknown'])).optional(),
+});
+
 const BruteForceRule = z.strictObject({
   enabled: z.boolean().default(true),
   /** Failed logins from one address within `window` that open an incident. */
@@ -47,6 +71,7 @@ export const ConfigSchema = z.strictObject({
         .string()
         .regex(/^(UTC|Z|[+-]\d{2}:\d{2})$/, 'expected UTC or an offset such as +02:00')
         .default('UTC'),
+      app_mapping: AppMapping.optional(),
     })
     .prefault({}),
   rules: z.strictObject({ brute_force: BruteForceRule.prefault({}) }).prefault({}),

@@ -1,4 +1,5 @@
 import type { RawLog, SecurityEvent } from '@bulwark/schemas';
+import type { AppMapping } from './app/mapping.js';
 import { parseSyslog } from './envelope/syslog.js';
 import { createLineParsers, createProgramParsers } from './registry.js';
 import { parseOffsetMinutes } from './time.js';
@@ -7,6 +8,8 @@ import type { EventFields, LineParser, ProgramParser, TimeContext } from './type
 export interface ClassifyOptions {
   /** Zone of timestamps written without one: `UTC` or a fixed offset such as `+02:00`. */
   timezone?: string;
+  /** How to read application events that do not use ECS names. */
+  appMapping?: AppMapping;
 }
 
 /** A raw line plus the id its event gets (fresh for live ingest, positional for replay). */
@@ -30,7 +33,7 @@ export class Classifier {
     for (const parser of createProgramParsers()) {
       for (const program of parser.programs) this.programs.set(program, parser);
     }
-    this.lineParsers = createLineParsers();
+    this.lineParsers = createLineParsers(options.appMapping ? { appMapping: options.appMapping } : {});
   }
 
   classify(input: ClassifyInput): SecurityEvent {

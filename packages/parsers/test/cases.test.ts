@@ -1,14 +1,14 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Classifier } from '@bulwark/parsers';
+import { type AppMapping, Classifier } from '@bulwark/parsers';
 import { describe, expect, it } from 'vitest';
 
 /**
  * One folder per case under test/cases: `input.log` (lines, classified in order by one
  * classifier), `expected.ndjson` (one JSON object per non-empty input line, matched as a subset of
  * that line's event; `{}` checks nothing) and an optional `case.json` with `source` (a format hint
- * given with every line), `received_at` and `timezone`. Adding a case is adding a folder.
+ * given with every line), `received_at`, `timezone` and `app_mapping`. Adding a case is adding a folder.
  */
 const CASES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cases');
 const DEFAULT_RECEIVED_AT = '2026-11-23T00:00:00.000Z';
@@ -17,6 +17,7 @@ interface CaseOptions {
   source?: string;
   received_at?: string;
   timezone?: string;
+  app_mapping?: AppMapping;
 }
 
 const nonEmpty = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
@@ -38,7 +39,10 @@ describe('classifier cases', () => {
         (line) => JSON.parse(line) as Record<string, unknown>,
       );
       expect(expected, 'one expectation per input line').toHaveLength(lines.length);
-      const classifier = new Classifier(options.timezone ? { timezone: options.timezone } : {});
+      const classifier = new Classifier({
+        ...(options.timezone ? { timezone: options.timezone } : {}),
+        ...(options.app_mapping ? { appMapping: options.app_mapping } : {}),
+      });
       lines.forEach((line, index) => {
         const event = classifier.classify({
           line,

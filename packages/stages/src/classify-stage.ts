@@ -1,5 +1,5 @@
 import type { Bus } from '@bulwark/bus';
-import { type ClassifyOptions, classify } from '@bulwark/parsers';
+import { Classifier, type ClassifyOptions } from '@bulwark/parsers';
 import { newEventId, type RawLog, Topics } from '@bulwark/schemas';
 import type { SequencedEvent, Store } from '@bulwark/store';
 
@@ -8,15 +8,20 @@ import type { SequencedEvent, Store } from '@bulwark/store';
  * Resolves only after the commit: the caller may acknowledge its sender then (HTTP 202, syslog).
  */
 export class ClassifyStage {
+  /** One classifier for the stream: sshd sessions span batches and senders' requests. */
+  private readonly classifier: Classifier;
+
   constructor(
     private readonly store: Store,
     private readonly bus: Bus,
-    private readonly options: ClassifyOptions,
-  ) {}
+    options: ClassifyOptions,
+  ) {
+    this.classifier = new Classifier(options);
+  }
 
   async accept(raws: readonly RawLog[]): Promise<SequencedEvent[]> {
     if (raws.length === 0) return [];
-    const events = raws.map((raw) => classify({ ...raw, id: newEventId() }, this.options));
+    const events = raws.map((raw) => this.classifier.classify({ ...raw, id: newEventId() }));
     const stored = await this.store.appendEvents(events);
     // Publishing is best effort here: the events are durable, and the rules stage reads the store
     // for anything the bus did not hand it.

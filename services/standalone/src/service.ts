@@ -8,6 +8,7 @@ import { SqliteStore } from '@bulwark/store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { resolveKeys } from './keys.js';
+import { classifierOptions } from './wiring.js';
 
 /** The console channel until routing is configurable: every new incident is logged. */
 const DEFAULT_ROUTES: Route[] = [{ channel: 'console', recipients: ['log'] }];
@@ -29,7 +30,7 @@ export interface RunningService {
 export async function startStandalone(config: LoadedConfig, logger: Logger): Promise<RunningService> {
   const store = new SqliteStore({ dataDir: config.data_dir, synchronous: config.store.synchronous });
   const bus = new MemoryBus();
-  const classifyStage = new ClassifyStage(store, bus, { timezone: config.classifier.timezone });
+  const classifyStage = new ClassifyStage(store, bus, classifierOptions(config));
   const rulesStage = new RulesStage({
     store,
     bus,

@@ -1,4 +1,4 @@
-import { normaliseAddress } from '@bulwark/schemas';
+import { addressOf, login, note, withAddress } from '../fields.js';
 import type { EventFields, ProgramParser, SyslogLine } from '../types.js';
 import { SessionTable } from './session-table.js';
 
@@ -88,42 +88,6 @@ const PREFIX =
 
 const SESSIONS_KEPT = 20_000;
 
-/** The address and port of `fields`, to graft onto a held-back failure. */
-function addressOf(fields: EventFields): Pick<EventFields, 'source.ip' | 'source.address' | 'source.port'> {
-  const out: Pick<EventFields, 'source.ip' | 'source.address' | 'source.port'> = {};
-  if (fields['source.ip'] !== undefined) out['source.ip'] = fields['source.ip'];
-  if (fields['source.address'] !== undefined) out['source.address'] = fields['source.address'];
-  if (fields['source.port'] !== undefined) out['source.port'] = fields['source.port'];
-  return out;
-}
-
-/** Fields with an address taken apart into `source.ip` or `source.address`. */
-function withAddress(fields: EventFields, host: string | undefined, port?: string): EventFields {
-  if (host !== undefined) {
-    const address = normaliseAddress(host);
-    if (address.ip) fields['source.ip'] = address.ip;
-    else if (address.address) fields['source.address'] = address.address;
-  }
-  if (port !== undefined) fields['source.port'] = Number(port);
-  return fields;
-}
-
-function failure(
-  action: string,
-  user: string | undefined,
-  host: string | undefined,
-  port?: string,
-): EventFields {
-  const fields: EventFields = {
-    'event.action': action,
-    'event.outcome': 'failure',
-    'event.category': ['authentication'],
-    'bulwark.category': 'failed_login',
-  };
-  if (user !== undefined && user !== '') fields['user.name'] = user;
-  return withAddress(fields, host, port);
-}
-
 function probe(action: string, host: string | undefined, port?: string): EventFields {
   const fields: EventFields = {
     'event.action': action,
@@ -132,12 +96,6 @@ function probe(action: string, host: string | undefined, port?: string): EventFi
     'bulwark.threat': ['scanner'],
   };
   return withAddress(fields, host, port);
-}
-
-function note(action: string, host?: string, user?: string): EventFields {
-  const fields: EventFields = { 'event.action': action, 'bulwark.category': 'other' };
-  if (user !== undefined && user !== '') fields['user.name'] = user;
-  return withAddress(fields, host);
 }
 
 /**
@@ -227,22 +185,22 @@ export class SshdParser implements ProgramParser {
           return fields;
         }
         m = AUTH_FAILURE.exec(message);
-        if (m) return this.fail(key, failure('ssh_login', m[1], m[2], m[3]));
+        if (m) return this.fail(key, login('failure', 'ssh_login', m[1], m[2], m[3]));
         return undefined;
       case 97: // a
         m = AUTH_FAILURE.exec(message);
-        if (m) return this.fail(key, failure('ssh_login', m[1], m[2], m[3]));
+        if (m) return this.fail(key, login('failure', 'ssh_login', m[1], m[2], m[3]));
         return undefined;
       case 73: // I
       case 105: // i
         m = INVALID_USER.exec(message);
-        if (m) return this.fail(key, failure('invalid_user', m[1], m[2], m[3]));
+        if (m) return this.fail(key, login('failure', 'invalid_user', m[1], m[2], m[3]));
         return undefined;
       case 85: // U
         m = NOT_ALLOWED.exec(message);
-        if (m) return this.fail(key, failure('user_not_allowed', m[1], m[2]));
+        if (m) return this.fail(key, login('failure', 'user_not_allowed', m[1], m[2]));
         m = NOT_KNOWN.exec(message);
-        if (m) return this.fail(key, failure('ssh_login', m[1], m[2], m[3]));
+        if (m) return this.fail(key, login('failure', 'ssh_login', m[1], m[2], m[3]));
         m = LOCKED.exec(message);
         if (m) {
           const session = this.open(key);
@@ -255,7 +213,7 @@ export class SshdParser implements ProgramParser {
         return undefined;
       case 82: // R
         m = ROOT_REFUSED.exec(message);
-        if (m) return this.fail(key, failure('root_login_refused', 'root', m[1]));
+        if (m) return this.fail(key, login('failure', 'root_login_refused', 'root', m[1]));
         m = NO_AUTH_METHODS.exec(message);
         if (m) return probe('ssh_no_auth_methods', m[1], m[2]);
         m = RECEIVED_DISCONNECT.exec(message);
@@ -264,18 +222,21 @@ export class SshdParser implements ProgramParser {
         return undefined;
       case 114: // r
         m = REFUSED_CONNECT.exec(message);
-        if (m) return this.fail(key, failure('connection_refused', undefined, m[1]));
+        if (m) return this.fail(key, login('failure', 'connection_refused', undefined, m[1]));
         return undefined;
       case 109: // m
         m = MAX_ATTEMPTS.exec(message);
-        if (m) return this.fail(key, failure('max_auth_attempts', m[1], m[2], m[3]));
+        if (m) return this.fail(key, login('failure', 'max_auth_attempts', m[1], m[2], m[3]));
         return undefined;
       case 68: // D
         m = TOO_MANY.exec(message);
         if (m)
-          return this.fail(key, failure('too_many_auth_failures', m[1] ?? known?.user, this.from(known)));
+          return this.fail(
+            key,
+            login('failure', 'too_many_auth_failures', m[1] ?? known?.user, this.from(known)),
+          );
         m = CHANGE_OF_USER.exec(message);
-        if (m) return this.fail(key, failure('ssh_login', m[1], m[2], m[3]));
+        if (m) return this.fail(key, login('failure', 'ssh_login', m[1], m[2], m[3]));
         m = NO_IDENT.exec(message);
         if (m) return probe('ssh_no_identification', m[1]);
         m = CLOSED.exec(message);
@@ -349,7 +310,7 @@ export class SshdParser implements ProgramParser {
         port,
       );
     }
-    return this.fail(key, failure(invalid ? 'invalid_user' : 'ssh_login', user, host, port));
+    return this.fail(key, login('failure', invalid ? 'invalid_user' : 'ssh_login', user, host, port));
   }
 
   private pamFailure(m: RegExpExecArray, key: string | undefined): EventFields {
@@ -361,7 +322,7 @@ export class SshdParser implements ProgramParser {
     // without sshd's own verdict.
     if (session && session.pamUsers.length > 0 && who !== '' && !session.pamUsers.includes(who)) {
       session.pamUsers.push(who);
-      return this.fail(key, failure('pam_auth_failure', who, host));
+      return this.fail(key, login('failure', 'pam_auth_failure', who, host));
     }
     if (session && who !== '' && !session.pamUsers.includes(who)) session.pamUsers.push(who);
     else if (session && who === '') session.pamUsers.push('');
@@ -381,15 +342,15 @@ export class SshdParser implements ProgramParser {
     const [, host, port, code, text] = m;
     const session = this.open(key);
     if (code === '3' && / Auth fail/.test(text ?? ''))
-      return this.fail(key, failure('ssh_login', undefined, host, port));
+      return this.fail(key, login('failure', 'ssh_login', undefined, host, port));
     if (session?.lockedUser !== undefined) {
       const user = session.lockedUser;
       session.lockedUser = undefined;
-      return this.fail(key, failure('user_not_allowed', user, host, port));
+      return this.fail(key, login('failure', 'user_not_allowed', user, host, port));
     }
     if (session && session.pamUsers.length > 0) {
       const user = session.pamUsers[session.pamUsers.length - 1];
-      return this.fail(key, failure('pam_auth_failure', user, host, port));
+      return this.fail(key, login('failure', 'pam_auth_failure', user, host, port));
     }
     return note('ssh_disconnect', host);
   }
@@ -400,7 +361,7 @@ export class SshdParser implements ProgramParser {
     if (session && session.pamUsers.length > 0) {
       // PAM refused the client and sshd never logged its own verdict: this was the failure.
       const pamUser = session.pamUsers[session.pamUsers.length - 1];
-      return this.fail(key, failure('pam_auth_failure', user ?? pamUser, host, port));
+      return this.fail(key, login('failure', 'pam_auth_failure', user ?? pamUser, host, port));
     }
     if (preauth !== undefined && session && !session.failed) {
       // Left before authenticating, without any failure on record: a probe or a brute-force tool.
