@@ -3,7 +3,7 @@ import type { AppMapping } from './app/mapping.js';
 import { parseSyslog } from './envelope/syslog.js';
 import { createLineParsers, createProgramParsers } from './registry.js';
 import { parseOffsetMinutes } from './time.js';
-import type { EventFields, LineParser, ProgramParser, TimeContext } from './types.js';
+import type { EventFields, LineParser, ProgramParser, SyslogLine, TimeContext } from './types.js';
 
 export interface ClassifyOptions {
   /** Zone of timestamps written without one: `UTC` or a fixed offset such as `+02:00`. */
@@ -36,8 +36,18 @@ export class Classifier {
     this.lineParsers = createLineParsers(options.appMapping ? { appMapping: options.appMapping } : {});
   }
 
+  // Lines come in batches sharing a receive time, and bursts sharing a second: remember the last.
+  private lastReceivedText = '';
+  private lastReceivedMs = 0;
+  private lastTimeMs = Number.NaN;
+  private lastTimeText = '';
+
   classify(input: ClassifyInput): SecurityEvent {
-    const receivedMs = Date.parse(input.received_at);
+    if (input.received_at !== this.lastReceivedText) {
+      this.lastReceivedText = input.received_at;
+      this.lastReceivedMs = Date.parse(input.received_at);
+    }
+    const receivedMs = this.lastReceivedMs;
     const time: TimeContext = { referenceMs: receivedMs, offsetMinutes: this.offsetMinutes };
     const { line } = input;
 
@@ -51,10 +61,7 @@ export class Classifier {
     if (syslog) {
       const parser = this.programs.get(syslog.program);
       const fields: EventFields = parser?.parse(syslog) ?? { 'bulwark.category': 'other' };
-      if (syslog.host !== undefined) fields['host.name'] ??= syslog.host;
-      if (syslog.program !== '') fields['process.name'] ??= syslog.program;
-      if (syslog.pid !== undefined) fields['process.pid'] ??= syslog.pid;
-      return this.event(input, syslog.timeMs, fields, parser?.dataset ?? SYSLOG_DATASET);
+      return this.event(input, syslog.timeMs, fields, parser?.dataset ?? SYSLOG_DATASET, syslog);
     }
 
     for (const parser of this.lineParsers) {
@@ -64,16 +71,36 @@ export class Classifier {
     return this.event(input, receivedMs, { 'bulwark.category': 'other' }, input.source ?? 'unknown');
   }
 
-  private event(input: ClassifyInput, timeMs: number, fields: EventFields, dataset: string): SecurityEvent {
-    const at = Number.isFinite(timeMs) ? new Date(timeMs).toISOString() : input.received_at;
-    return {
+  private event(
+    input: ClassifyInput,
+    timeMs: number,
+    fields: EventFields,
+    dataset: string,
+    syslog?: SyslogLine,
+  ): SecurityEvent {
+    let at = input.received_at;
+    if (Number.isFinite(timeMs)) {
+      if (timeMs !== this.lastTimeMs) {
+        this.lastTimeMs = timeMs;
+        this.lastTimeText = new Date(timeMs).toISOString();
+      }
+      at = this.lastTimeText;
+    }
+    // Built in place rather than spread: this runs once per line and spreading is slow.
+    const event = {
       '@timestamp': at,
       'event.id': input.id,
       'event.created': input.received_at,
       'event.dataset': dataset,
-      ...fields,
-      message: input.line,
-    };
+    } as SecurityEvent;
+    if (syslog !== undefined) {
+      if (syslog.host !== undefined) event['host.name'] = syslog.host;
+      if (syslog.program !== '') event['process.name'] = syslog.program;
+      if (syslog.pid !== undefined) event['process.pid'] = syslog.pid;
+    }
+    Object.assign(event, fields);
+    event.message = input.line;
+    return event;
   }
 }
 

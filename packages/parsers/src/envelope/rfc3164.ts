@@ -2,6 +2,8 @@ import type { SyslogLine, TimeContext } from '../types.js';
 import { parseLeadingTime } from './timestamp.js';
 
 const PRI = /^<(\d{1,3})>/;
+// The usual shape after the timestamp, `host prog[pid]: `, read in one sticky match without slicing.
+const CANONICAL = /([^\s:[\]]{1,255}) ([A-Za-z0-9_./-]{1,64})(?:\[(\d{1,10})\])?: /y;
 // TAG[pid]: the tag may carry a parenthesised sub-name (`vsftpd(pam_unix)[15522]`).
 const TAG = /^([A-Za-z0-9_./-]{1,64})(?:\([\w.-]{1,32}\))?(?:\[(\d{1,10})\])?(:?)$/;
 const BRACKET_TAG = /^\[([A-Za-z0-9_./-]{1,64})\](:?)$/;
@@ -50,6 +52,20 @@ export function parseRfc3164(line: string, time: TimeContext): SyslogLine | unde
   }
   const stamp = parseLeadingTime(rest, time);
   if (!stamp) return undefined;
+  if (pri === null) {
+    CANONICAL.lastIndex = stamp.end;
+    const m = CANONICAL.exec(line);
+    if (m) {
+      const parsed: SyslogLine = {
+        timeMs: stamp.timeMs,
+        host: m[1] as string,
+        program: m[2] as string,
+        message: line.slice(CANONICAL.lastIndex),
+      };
+      if (m[3] !== undefined) parsed.pid = Number(m[3]);
+      return parsed;
+    }
+  }
   rest = rest.slice(stamp.end);
 
   const first = nextToken(rest, 0);

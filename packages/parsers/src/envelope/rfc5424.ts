@@ -30,6 +30,7 @@ function skipStructuredData(text: string, from: number): number {
  * nil value and an optional BOM before the message.
  */
 export function parseRfc5424(line: string, time: TimeContext): SyslogLine | undefined {
+  if (line.charCodeAt(0) !== 60) return undefined; // <
   const header = HEADER.exec(line);
   if (!header) return undefined;
   const pri = Number(header[1]);

@@ -4,6 +4,8 @@ import { SessionTable } from './session-table.js';
 
 /** What one sshd process (one connection) has said so far; lines without an address borrow it. */
 interface Session {
+  /** The host whose sshd this is: pids repeat across hosts. */
+  host: string;
   ip?: string;
   address?: string;
   user?: string;
@@ -86,7 +88,19 @@ const REPEATED = /^message repeated \d{1,9} times: \[ ?(.{1,4096}?) ?\]$/;
 const PREFIX =
   /^(?:kernel: ?\[ {0,8}\d{1,10}\.\d{1,9}\]:? )?(?:(?:error|fatal): (?:PAM: )?)?(?:\[ID \d{1,12} [\w.]{1,40}\] )?/;
 
+/** The message without `error: `, `fatal: `, `PAM: `, Solaris `[ID ...]` or kernel-time prefixes. */
+function stripPrefix(message: string): string {
+  const first = message.charCodeAt(0);
+  // e, f, k, [: the only ways a prefix can start; most messages skip the regex entirely.
+  if (first !== 101 && first !== 102 && first !== 107 && first !== 91) return message;
+  return message.slice(PREFIX.exec(message)?.[0].length ?? 0);
+}
+
 const SESSIONS_KEPT = 20_000;
+
+function newSession(host: string): Session {
+  return { host, pamUsers: [], failed: false };
+}
 
 function probe(action: string, host: string | undefined, port?: string): EventFields {
   const fields: EventFields = {
@@ -108,18 +122,25 @@ function probe(action: string, host: string | undefined, port?: string): EventFi
 export class SshdParser implements ProgramParser {
   readonly dataset = 'sshd';
   readonly programs = ['sshd', 'sshd-session', 'sshd-auth'];
-  private readonly sessions = new SessionTable<Session>(SESSIONS_KEPT);
+  // Keyed by pid (a number hashes far faster than a string); the session records its host.
+  private readonly sessions = new SessionTable<number, Session>(SESSIONS_KEPT);
 
   parse(line: SyslogLine): EventFields | undefined {
-    const key = line.pid === undefined ? undefined : `${line.host ?? ''}|${line.pid}`;
-    let message = line.message.slice(PREFIX.exec(line.message)?.[0].length ?? 0);
-    const repeated = REPEATED.exec(message);
-    if (repeated)
-      message = (repeated[1] as string).slice(PREFIX.exec(repeated[1] as string)?.[0].length ?? 0);
-    const known = key === undefined ? undefined : this.sessions.get(key);
-    let fields = this.read(message, known, key);
-    if (!fields || key === undefined) return fields;
-    const session = this.open(key) as Session;
+    const host = line.host ?? '';
+    let message = stripPrefix(line.message);
+    if (message.charCodeAt(0) === 109) {
+      // m: `message repeated N times: [ ... ]` wraps the message it repeats.
+      const repeated = REPEATED.exec(message);
+      if (repeated) message = stripPrefix(repeated[1] as string);
+    }
+    let session: Session | undefined;
+    if (line.pid !== undefined) {
+      session = this.sessions.get(line.pid);
+      if (session === undefined || session.host !== host)
+        session = this.sessions.set(line.pid, newSession(host));
+    }
+    let fields = this.read(message, session);
+    if (!fields || session === undefined) return fields;
     if (fields['source.ip'] !== undefined || fields['source.address'] !== undefined) {
       session.ip = fields['source.ip'];
       session.address = fields['source.address'];
@@ -138,38 +159,28 @@ export class SshdParser implements ProgramParser {
     return fields;
   }
 
-  private open(key: string | undefined): Session | undefined {
-    if (key === undefined) return undefined;
-    return this.sessions.get(key) ?? this.sessions.set(key, { pamUsers: [], failed: false });
-  }
-
   /** The session's address, for lines that name none. */
   private from(session: Session | undefined): string | undefined {
     return session?.ip ?? session?.address;
   }
 
-  private read(
-    message: string,
-    known: Session | undefined,
-    key: string | undefined,
-  ): EventFields | undefined {
+  private read(message: string, session: Session | undefined): EventFields | undefined {
     let m: RegExpExecArray | null;
     switch (message.charCodeAt(0)) {
       case 70: // F
         if (FAILED_FOR_INVALID.test(message)) {
           m = FAILED_INVALID.exec(message) ?? FAILED_INVALID_INFO.exec(message);
-          if (m) return this.failed(m, key, true);
+          if (m) return this.failed(m, session, true);
           return undefined;
         }
         m = FAILED_VALID.exec(message);
-        if (m) return this.failed(m, key, false);
+        if (m) return this.failed(m, session, false);
         m = FAILED_ANY.exec(message);
-        if (m) return this.failed(m, key, true);
+        if (m) return this.failed(m, session, true);
         return undefined;
       case 65: // A
         m = ACCEPTED.exec(message);
         if (m) {
-          const session = this.open(key);
           if (session) session.pamUsers = [];
           const fields = withAddress(
             {
@@ -185,83 +196,81 @@ export class SshdParser implements ProgramParser {
           return fields;
         }
         m = AUTH_FAILURE.exec(message);
-        if (m) return this.fail(key, login('failure', 'ssh_login', m[1], m[2], m[3]));
+        if (m) return this.fail(session, login('failure', 'ssh_login', m[1], m[2], m[3]));
         return undefined;
       case 97: // a
         m = AUTH_FAILURE.exec(message);
-        if (m) return this.fail(key, login('failure', 'ssh_login', m[1], m[2], m[3]));
+        if (m) return this.fail(session, login('failure', 'ssh_login', m[1], m[2], m[3]));
         return undefined;
       case 73: // I
       case 105: // i
         m = INVALID_USER.exec(message);
-        if (m) return this.fail(key, login('failure', 'invalid_user', m[1], m[2], m[3]));
+        if (m) return this.fail(session, login('failure', 'invalid_user', m[1], m[2], m[3]));
         return undefined;
       case 85: // U
         m = NOT_ALLOWED.exec(message);
-        if (m) return this.fail(key, login('failure', 'user_not_allowed', m[1], m[2]));
+        if (m) return this.fail(session, login('failure', 'user_not_allowed', m[1], m[2]));
         m = NOT_KNOWN.exec(message);
-        if (m) return this.fail(key, login('failure', 'ssh_login', m[1], m[2], m[3]));
+        if (m) return this.fail(session, login('failure', 'ssh_login', m[1], m[2], m[3]));
         m = LOCKED.exec(message);
         if (m) {
-          const session = this.open(key);
           if (session) session.lockedUser = m[1] as string;
           return note('user_locked', undefined, m[1]);
         }
         m = NEGOTIATE_WITH.exec(message);
         if (m) return probe('ssh_negotiation_failed', m[1], m[2]);
-        if (NEGOTIATE.test(message)) return probe('ssh_negotiation_failed', this.from(known));
+        if (NEGOTIATE.test(message)) return probe('ssh_negotiation_failed', this.from(session));
         return undefined;
       case 82: // R
         m = ROOT_REFUSED.exec(message);
-        if (m) return this.fail(key, login('failure', 'root_login_refused', 'root', m[1]));
+        if (m) return this.fail(session, login('failure', 'root_login_refused', 'root', m[1]));
         m = NO_AUTH_METHODS.exec(message);
         if (m) return probe('ssh_no_auth_methods', m[1], m[2]);
         m = RECEIVED_DISCONNECT.exec(message);
-        if (m) return this.receivedDisconnect(m, key);
-        if (READ_RESET.test(message)) return probe('ssh_connection_reset', this.from(known));
+        if (m) return this.receivedDisconnect(m, session);
+        if (READ_RESET.test(message)) return probe('ssh_connection_reset', this.from(session));
         return undefined;
       case 114: // r
         m = REFUSED_CONNECT.exec(message);
-        if (m) return this.fail(key, login('failure', 'connection_refused', undefined, m[1]));
+        if (m) return this.fail(session, login('failure', 'connection_refused', undefined, m[1]));
         return undefined;
       case 109: // m
         m = MAX_ATTEMPTS.exec(message);
-        if (m) return this.fail(key, login('failure', 'max_auth_attempts', m[1], m[2], m[3]));
+        if (m) return this.fail(session, login('failure', 'max_auth_attempts', m[1], m[2], m[3]));
         return undefined;
       case 68: // D
         m = TOO_MANY.exec(message);
         if (m)
           return this.fail(
-            key,
-            login('failure', 'too_many_auth_failures', m[1] ?? known?.user, this.from(known)),
+            session,
+            login('failure', 'too_many_auth_failures', m[1] ?? session?.user, this.from(session)),
           );
         m = CHANGE_OF_USER.exec(message);
-        if (m) return this.fail(key, login('failure', 'ssh_login', m[1], m[2], m[3]));
+        if (m) return this.fail(session, login('failure', 'ssh_login', m[1], m[2], m[3]));
         m = NO_IDENT.exec(message);
         if (m) return probe('ssh_no_identification', m[1]);
         m = CLOSED.exec(message);
-        if (m) return this.closed(m, key);
+        if (m) return this.closed(m, session);
         return undefined;
       case 67: // C
         m = CLOSED.exec(message);
-        if (m) return this.closed(m, key);
+        if (m) return this.closed(m, session);
         m = CONNECTION_FROM.exec(message);
         if (m) {
-          const session = this.open(key);
           if (session) session.failed = false;
           return note('ssh_connection', m[1]);
         }
         return undefined;
       case 112: // p
         m = PAM_FAILURE.exec(message);
-        if (m) return this.pamFailure(m, key);
+        if (m) return this.pamFailure(m, session);
         return undefined;
       case 66: // B
         m = BAD_VERSION.exec(message);
         if (m) return probe('ssh_bad_protocol_version', m[1], m[2]);
         return undefined;
       case 107: // k
-        if (KEX_IDENT.test(message)) return probe('ssh_bad_identification', this.from(known));
+        if (KEX_IDENT.test(message)) return probe('ssh_bad_identification', this.from(session));
         return undefined;
       case 83: // S
         m = SSH_SERVER_REMOTE.exec(message);
@@ -272,7 +281,7 @@ export class SshdParser implements ProgramParser {
         if (m) return probe('ssh_bad_identification', m[1], m[2]);
         return undefined;
       case 110: // n
-        if (NEGOTIATE.test(message)) return probe('ssh_negotiation_failed', this.from(known));
+        if (NEGOTIATE.test(message)) return probe('ssh_negotiation_failed', this.from(session));
         return undefined;
       default:
         return undefined;
@@ -280,8 +289,7 @@ export class SshdParser implements ProgramParser {
   }
 
   /** Records that the session reported a failure; PAM failures of this attempt are now accounted for. */
-  private fail(key: string | undefined, fields: EventFields): EventFields {
-    const session = this.open(key);
+  private fail(session: Session | undefined, fields: EventFields): EventFields {
     if (session) {
       session.failed = true;
       session.pamUsers = [];
@@ -291,12 +299,11 @@ export class SshdParser implements ProgramParser {
     return fields;
   }
 
-  private failed(m: RegExpExecArray, key: string | undefined, invalid: boolean): EventFields {
+  private failed(m: RegExpExecArray, session: Session | undefined, invalid: boolean): EventFields {
     const [, method, , user, host, port] = m;
     // Clients offer several keys in turn: a rejected key for a real account is routine, not an
     // attack. It counts once the server gives up on the session (too many failures).
     if (method === 'publickey' && !invalid) {
-      const session = this.open(key);
       if (session && user) session.user = user;
       return withAddress(
         {
@@ -310,19 +317,18 @@ export class SshdParser implements ProgramParser {
         port,
       );
     }
-    return this.fail(key, login('failure', invalid ? 'invalid_user' : 'ssh_login', user, host, port));
+    return this.fail(session, login('failure', invalid ? 'invalid_user' : 'ssh_login', user, host, port));
   }
 
-  private pamFailure(m: RegExpExecArray, key: string | undefined): EventFields {
+  private pamFailure(m: RegExpExecArray, session: Session | undefined): EventFields {
     const [, ruser, host, user] = m;
     const who = user || ruser || '';
-    const session = this.open(key);
     // sshd reports the same attempt itself right after ("Failed password"), so a PAM failure is
     // held: it counts only as a second user tried in one session, or when the client leaves
     // without sshd's own verdict.
     if (session && session.pamUsers.length > 0 && who !== '' && !session.pamUsers.includes(who)) {
       session.pamUsers.push(who);
-      return this.fail(key, login('failure', 'pam_auth_failure', who, host));
+      return this.fail(session, login('failure', 'pam_auth_failure', who, host));
     }
     if (session && who !== '' && !session.pamUsers.includes(who)) session.pamUsers.push(who);
     else if (session && who === '') session.pamUsers.push('');
@@ -338,30 +344,28 @@ export class SshdParser implements ProgramParser {
     );
   }
 
-  private receivedDisconnect(m: RegExpExecArray, key: string | undefined): EventFields {
+  private receivedDisconnect(m: RegExpExecArray, session: Session | undefined): EventFields {
     const [, host, port, code, text] = m;
-    const session = this.open(key);
     if (code === '3' && / Auth fail/.test(text ?? ''))
-      return this.fail(key, login('failure', 'ssh_login', undefined, host, port));
+      return this.fail(session, login('failure', 'ssh_login', undefined, host, port));
     if (session?.lockedUser !== undefined) {
       const user = session.lockedUser;
       session.lockedUser = undefined;
-      return this.fail(key, login('failure', 'user_not_allowed', user, host, port));
+      return this.fail(session, login('failure', 'user_not_allowed', user, host, port));
     }
     if (session && session.pamUsers.length > 0) {
       const user = session.pamUsers[session.pamUsers.length - 1];
-      return this.fail(key, login('failure', 'pam_auth_failure', user, host, port));
+      return this.fail(session, login('failure', 'pam_auth_failure', user, host, port));
     }
     return note('ssh_disconnect', host);
   }
 
-  private closed(m: RegExpExecArray, key: string | undefined): EventFields {
+  private closed(m: RegExpExecArray, session: Session | undefined): EventFields {
     const [, kind, user, host, port, preauth] = m;
-    const session = this.open(key);
     if (session && session.pamUsers.length > 0) {
       // PAM refused the client and sshd never logged its own verdict: this was the failure.
       const pamUser = session.pamUsers[session.pamUsers.length - 1];
-      return this.fail(key, login('failure', 'pam_auth_failure', user ?? pamUser, host, port));
+      return this.fail(session, login('failure', 'pam_auth_failure', user ?? pamUser, host, port));
     }
     if (preauth !== undefined && session && !session.failed) {
       // Left before authenticating, without any failure on record: a probe or a brute-force tool.
