@@ -59,7 +59,7 @@ export class Classifier {
 
     const syslog = parseSyslog(line, time);
     if (syslog) {
-      const parser = this.programs.get(syslog.program);
+      const parser = this.programFor(syslog.program);
       const fields: EventFields = parser?.parse(syslog) ?? { 'bulwark.category': 'other' };
       return this.event(input, syslog.timeMs, fields, parser?.dataset ?? SYSLOG_DATASET, syslog);
     }
@@ -69,6 +69,14 @@ export class Classifier {
       if (match) return this.event(input, match.timeMs, match.fields, parser.datasets[0] as string);
     }
     return this.event(input, receivedMs, { 'bulwark.category': 'other' }, input.source ?? 'unknown');
+  }
+
+  /** The parser of a program: by its name, or by the part before a `/` (`httpd/backend1`). */
+  private programFor(program: string): ProgramParser | undefined {
+    const exact = this.programs.get(program);
+    if (exact !== undefined) return exact;
+    const slash = program.indexOf('/');
+    return slash > 0 ? this.programs.get(program.slice(0, slash)) : undefined;
   }
 
   private event(

@@ -5,7 +5,7 @@ import { PureFtpdParser } from './ftp/pure-ftpd.js';
 import { VsftpdLogParser, VsftpdSyslogParser } from './ftp/vsftpd.js';
 import { SshdParser } from './programs/sshd.js';
 import type { LineParser, ProgramParser } from './types.js';
-import { createWebLineParsers } from './web/index.js';
+import { createWebLineParsers, createWebProgramParsers } from './web/index.js';
 
 export interface ParserSettings {
   appMapping?: AppMapping;
@@ -16,7 +16,13 @@ export interface ParserSettings {
  * Adding a format is adding a parser here (and a case folder under test/cases).
  */
 export function createProgramParsers(): ProgramParser[] {
-  return [new SshdParser(), new VsftpdSyslogParser(), new ProftpdParser(), new PureFtpdParser()];
+  return [
+    new SshdParser(),
+    new VsftpdSyslogParser(),
+    new ProftpdParser(),
+    new PureFtpdParser(),
+    ...createWebProgramParsers(),
+  ];
 }
 
 /** Line parsers, in the order they are tried on lines that are not syslog. */
