@@ -5,6 +5,16 @@ import { ByteSize, Duration, Port } from './units.js';
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Field names of application events that do not use ECS names: `user.name: username`, ... */
+function isTimezone(text: string): boolean {
+  if (/^(UTC|Z|[+-]\d{2}:?\d{2})$/.test(text)) return true;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: text });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const AppMapping = z.strictObject({
   fields: z
     .partialRecord(
@@ -66,10 +76,13 @@ export const ConfigSchema = z.strictObject({
   syslog: z.strictObject({ port: Port.default(5514) }).prefault({}),
   classifier: z
     .strictObject({
-      /** Zone of timestamps written without one (RFC 3164). Only UTC or a fixed offset such as +02:00. */
+      /** Zone of timestamps written without one (RFC 3164): UTC, a fixed offset such as +02:00, or an IANA name. */
       timezone: z
         .string()
-        .regex(/^(UTC|Z|[+-]\d{2}:\d{2})$/, 'expected UTC or an offset such as +02:00')
+        .refine(
+          isTimezone,
+          'expected UTC, an offset such as +02:00, or an IANA zone name such as Europe/Berlin',
+        )
         .default('UTC'),
       app_mapping: AppMapping.optional(),
     })

@@ -2,11 +2,11 @@ import type { RawLog, SecurityEvent } from '@bulwark/schemas';
 import type { AppMapping } from './app/mapping.js';
 import { parseSyslog } from './envelope/syslog.js';
 import { createLineParsers, createProgramParsers } from './registry.js';
-import { parseOffsetMinutes } from './time.js';
 import type { EventFields, LineParser, ProgramParser, SyslogLine, TimeContext } from './types.js';
+import { parseZone, type TimeZone } from './zone.js';
 
 export interface ClassifyOptions {
-  /** Zone of timestamps written without one: `UTC` or a fixed offset such as `+02:00`. */
+  /** Zone of timestamps written without one: `UTC`, a fixed offset (`+02:00`) or an IANA name. */
   timezone?: string;
   /** How to read application events that do not use ECS names. */
   appMapping?: AppMapping;
@@ -26,10 +26,10 @@ const SYSLOG_DATASET = 'syslog';
 export class Classifier {
   private readonly programs = new Map<string, ProgramParser>();
   private readonly lineParsers: readonly LineParser[];
-  private readonly offsetMinutes: number;
+  private readonly zone: TimeZone;
 
   constructor(options: ClassifyOptions = {}) {
-    this.offsetMinutes = parseOffsetMinutes(options.timezone ?? 'UTC');
+    this.zone = parseZone(options.timezone ?? 'UTC');
     for (const parser of createProgramParsers()) {
       for (const program of parser.programs) this.programs.set(program, parser);
     }
@@ -48,7 +48,7 @@ export class Classifier {
       this.lastReceivedMs = Date.parse(input.received_at);
     }
     const receivedMs = this.lastReceivedMs;
-    const time: TimeContext = { referenceMs: receivedMs, offsetMinutes: this.offsetMinutes };
+    const time: TimeContext = { referenceMs: receivedMs, zone: this.zone };
     const { line } = input;
 
     if (input.source !== undefined) {

@@ -1,3 +1,5 @@
+import type { TimeZone } from './zone.js';
+
 const MONTHS: Record<string, number> = {
   Jan: 0,
   Feb: 1,
@@ -18,15 +20,6 @@ export function monthIndex(abbrev: string): number | undefined {
   return MONTHS[abbrev];
 }
 
-/** Parses `UTC`, `Z` or `+HH:MM`/`-HH:MM` into an offset in minutes east of UTC. */
-export function parseOffsetMinutes(zone: string): number {
-  if (zone === 'UTC' || zone === 'Z') return 0;
-  const match = /^([+-])(\d{2}):(\d{2})$/.exec(zone);
-  if (!match) throw new RangeError(`unsupported timezone "${zone}"`);
-  const minutes = Number(match[2]) * 60 + Number(match[3]);
-  return match[1] === '-' ? -minutes : minutes;
-}
-
 /** How far ahead of the reference a year-less timestamp may lie before it is taken as last year's. */
 const FUTURE_TOLERANCE_MS = 7 * 86_400_000;
 
@@ -42,10 +35,10 @@ export function inferYearTime(
   minute: number,
   second: number,
   referenceMs: number,
-  offsetMinutes: number,
+  zone: TimeZone,
 ): number {
   const year = new Date(referenceMs).getUTCFullYear();
-  const at = (y: number) => Date.UTC(y, month, day, hour, minute, second) - offsetMinutes * 60_000;
+  const at = (y: number) => zone.toUtc(Date.UTC(y, month, day, hour, minute, second));
   const candidate = at(year);
   return candidate - referenceMs > FUTURE_TOLERANCE_MS ? at(year - 1) : candidate;
 }

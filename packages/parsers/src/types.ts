@@ -1,4 +1,5 @@
 import type { Category, SecurityEvent } from '@bulwark/schemas';
+import type { TimeZone } from './zone.js';
 
 /**
  * What a format parser contributes to an event. The classifier adds `@timestamp`, `event.id`,
@@ -12,8 +13,8 @@ export type EventFields = Partial<
 export interface TimeContext {
   /** Receive time (epoch ms): a year-less timestamp takes the year that puts it closest before this. */
   referenceMs: number;
-  /** Zone of timestamps written without one, in minutes east of UTC. */
-  offsetMinutes: number;
+  /** Zone of timestamps written without one. */
+  zone: TimeZone;
 }
 
 /** A syslog line taken apart: RFC 3164, RFC 5424, or a journald/shipper variant. */

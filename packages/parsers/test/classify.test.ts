@@ -170,3 +170,30 @@ describe('classify: sshd', () => {
     for (const line of hostile) expect(of(line)['bulwark.category']).toBe('other');
   });
 });
+
+describe('classify: time zones', () => {
+  const at = (line: string, timezone: string, received = '2026-07-10T00:00:00Z') =>
+    classify({ line, received_at: received, id: 'z' }, { timezone })['@timestamp'];
+
+  it('reads year-less times in an IANA zone, daylight saving included', () => {
+    const line = (stamp: string) => `${stamp} h sshd[1]: Invalid user a from 192.0.2.1`;
+    // Berlin is UTC+2 in summer and UTC+1 in winter.
+    expect(at(line('Jul  9 12:00:00'), 'Europe/Berlin')).toBe('2026-07-09T10:00:00.000Z');
+    expect(at(line('Jan  9 12:00:00'), 'Europe/Berlin', '2026-01-10T00:00:00Z')).toBe(
+      '2026-01-09T11:00:00.000Z',
+    );
+    expect(at(line('Jul  9 12:00:00'), 'America/New_York')).toBe('2026-07-09T16:00:00.000Z');
+    expect(at(line('Jul  9 12:00:00'), '-05:30')).toBe('2026-07-09T17:30:00.000Z');
+  });
+
+  it('leaves times that carry their own zone alone', () => {
+    const line = '2026-07-09T12:00:00+00:00 h sshd[1]: Invalid user a from 192.0.2.1';
+    expect(at(line, 'Europe/Berlin')).toBe('2026-07-09T12:00:00.000Z');
+  });
+
+  it('rejects an unknown zone', () => {
+    expect(() =>
+      classify({ line: 'x', received_at: '2026-07-10T00:00:00Z', id: 'z' }, { timezone: 'Mars/Olympus' }),
+    ).toThrow(/unknown timezone/);
+  });
+});

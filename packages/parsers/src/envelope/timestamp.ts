@@ -1,5 +1,6 @@
 import { inferYearTime, monthIndex } from '../time.js';
 import type { TimeContext } from '../types.js';
+import type { TimeZone } from '../zone.js';
 
 export interface LeadingTime {
   timeMs: number;
@@ -17,8 +18,7 @@ function fraction(text: string | undefined): number {
   return text === undefined ? 0 : Math.floor(Number(`0.${text}`) * 1000);
 }
 
-function zoneMinutes(zone: string | undefined, fallback: number): number {
-  if (zone === undefined) return fallback;
+function zoneMinutes(zone: string): number {
   if (zone === 'Z') return 0;
   const sign = zone[0] === '-' ? -1 : 1;
   const digits = zone.slice(1).replace(':', '');
@@ -33,15 +33,14 @@ function parseBsd(text: string, time: TimeContext): LeadingTime | undefined {
   const [day, hh, mm, ss] = [Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])];
   const timeMs =
     m[7] !== undefined
-      ? Date.UTC(Number(m[7]), month, day, hh, mm, ss) - time.offsetMinutes * 60_000
-      : inferYearTime(month, day, hh, mm, ss, time.referenceMs, time.offsetMinutes);
+      ? time.zone.toUtc(Date.UTC(Number(m[7]), month, day, hh, mm, ss))
+      : inferYearTime(month, day, hh, mm, ss, time.referenceMs, time.zone);
   return { timeMs: timeMs + fraction(m[6]), end: m[0].length };
 }
 
 function parseIso(text: string, time: TimeContext): LeadingTime | undefined {
   const m = ISO.exec(text);
   if (!m) return undefined;
-  const offset = zoneMinutes(m[8], time.offsetMinutes);
   const base = Date.UTC(
     Number(m[1]),
     Number(m[2]) - 1,
@@ -51,11 +50,17 @@ function parseIso(text: string, time: TimeContext): LeadingTime | undefined {
     Number(m[6]),
   );
   if (Number.isNaN(base)) return undefined;
-  return { timeMs: base - offset * 60_000 + fraction(m[7]), end: m[0].length };
+  const utc = m[8] === undefined ? time.zone.toUtc(base) : base - zoneMinutes(m[8]) * 60_000;
+  return { timeMs: utc + fraction(m[7]), end: m[0].length };
 }
 
 /** The last plain BSD timestamp read: logs come in bursts within one second. Results are never mutated. */
-const last = { prefix: '', referenceMs: Number.NaN, offset: 0, result: undefined as LeadingTime | undefined };
+const last = {
+  prefix: '',
+  referenceMs: Number.NaN,
+  zone: undefined as TimeZone | undefined,
+  result: undefined as LeadingTime | undefined,
+};
 
 /**
  * Reads the timestamp a syslog-style line starts with: BSD (`Nov 20 00:46:44`, optionally with
@@ -66,18 +71,14 @@ export function parseLeadingTime(text: string, time: TimeContext): LeadingTime |
   const first = text.charCodeAt(0);
   if (first >= 65 && first <= 90) {
     const prefix = text.slice(0, BSD_LENGTH);
-    if (
-      prefix === last.prefix &&
-      time.referenceMs === last.referenceMs &&
-      time.offsetMinutes === last.offset
-    ) {
+    if (prefix === last.prefix && time.referenceMs === last.referenceMs && time.zone === last.zone) {
       return last.result;
     }
     const result = parseBsd(text, time);
     if (result !== undefined && result.end === BSD_LENGTH) {
       last.prefix = prefix;
       last.referenceMs = time.referenceMs;
-      last.offset = time.offsetMinutes;
+      last.zone = time.zone;
       last.result = result;
     }
     return result;

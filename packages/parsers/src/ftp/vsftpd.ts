@@ -32,9 +32,9 @@ export class VsftpdLogParser implements LineParser {
     const month = monthIndex(m[1] as string);
     if (month === undefined) return undefined;
     const year = Number(m[6]);
-    const timeMs =
-      Date.UTC(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) -
-      time.offsetMinutes * 60_000;
+    const timeMs = time.zone.toUtc(
+      Date.UTC(year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])),
+    );
     const [, , , , , , , user, verdict, action, client] = m;
     const what = `${verdict} ${action}`;
     let fields: EventFields;

@@ -1,4 +1,5 @@
 import type { EventFields, ProgramParser, SyslogLine } from '../types.js';
+import { UTC } from '../zone.js';
 import { parseAccessLine } from './access/access-line.js';
 import { accessFields } from './access/access-parser.js';
 import { APACHE_ERROR, NGINX_ERROR, readErrorLine } from './error/error-parser.js';
@@ -16,12 +17,12 @@ export class WebSyslogParser implements ProgramParser {
   parse(line: SyslogLine): EventFields {
     const nginx = line.program === 'nginx';
     try {
-      const access = parseAccessLine(line.message, 0);
+      const access = parseAccessLine(line.message, UTC);
       if (access) return accessFields(access, nginx ? 'nginx.access' : 'apache.access');
     } catch {
       // Not an access line; try the error forms.
     }
-    const error = readErrorLine(line.message, 0, false);
+    const error = readErrorLine(line.message, UTC, false);
     if (error) return error.fields;
     return { 'event.dataset': nginx ? NGINX_ERROR : APACHE_ERROR, 'bulwark.category': 'other' };
   }

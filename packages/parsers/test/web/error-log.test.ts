@@ -1,4 +1,4 @@
-import { classify, parseSyslog } from '@bulwark/parsers';
+import { classify, parseSyslog, UTC } from '@bulwark/parsers';
 import { describe, expect, it } from 'vitest';
 import { createWebProgramParsers } from '../../src/web/index.js';
 
@@ -207,7 +207,7 @@ describe('nginx error log', () => {
 describe('web logs through syslog', () => {
   const [parser] = createWebProgramParsers();
   const read = (line: string) => {
-    const syslog = parseSyslog(line, { referenceMs: Date.parse('2026-11-23T00:00:00Z'), offsetMinutes: 0 });
+    const syslog = parseSyslog(line, { referenceMs: Date.parse('2026-11-23T00:00:00Z'), zone: UTC });
     if (!syslog) throw new Error('not syslog');
     return parser?.parse(syslog);
   };

@@ -1,4 +1,4 @@
-import { Classifier } from '@bulwark/parsers';
+import { Classifier, UTC } from '@bulwark/parsers';
 import { describe, expect, it } from 'vitest';
 import { createWebLineParsers, createWebProgramParsers, detectThreats } from '../../src/web/index.js';
 
@@ -7,7 +7,7 @@ import { createWebLineParsers, createWebProgramParsers, detectThreats } from '..
  * attackers. None may throw, and none may take more than linear time on a large line.
  */
 const MB = 1 << 20;
-const TIME = { referenceMs: Date.parse('2026-11-23T00:00:00Z'), offsetMinutes: 0 };
+const TIME = { referenceMs: Date.parse('2026-11-23T00:00:00Z'), zone: UTC };
 const HEAD = '1.2.3.4 - - [20/Nov/2026:00:00:00 +0000] "GET ';
 
 const hostile: [string, string][] = [

@@ -1,3 +1,4 @@
+import type { TimeZone } from '../../zone.js';
 import { parseClfTime } from './clf-time.js';
 
 /**
@@ -74,10 +75,10 @@ function readHead(line: string, end: number, record: AccessRecord): boolean {
 }
 
 /** Reads an access-log line, or returns undefined quickly when it is not one. */
-export function parseAccessLine(line: string, fallbackOffsetMinutes: number): AccessRecord | undefined {
+export function parseAccessLine(line: string, fallback: TimeZone): AccessRecord | undefined {
   const open = line.indexOf(' [');
   if (open <= 0 || open > MAX_HEAD || !isDigit(line.charCodeAt(open + 2))) return undefined;
-  const stamp = parseClfTime(line, open + 2, fallbackOffsetMinutes);
+  const stamp = parseClfTime(line, open + 2, fallback);
   if (!stamp || line.charCodeAt(stamp.end) !== SPACE || line.charCodeAt(stamp.end + 1) !== QUOTE)
     return undefined;
 

@@ -60,7 +60,7 @@ export class AccessLogParser implements LineParser {
 
   parse(line: string, time: TimeContext, hint?: string): LineMatch | undefined {
     try {
-      const record = parseAccessLine(line, time.offsetMinutes);
+      const record = parseAccessLine(line, time.zone);
       if (!record) return undefined;
       return { timeMs: record.timeMs, fields: accessFields(record, datasetOf(record, hint)) };
     } catch {

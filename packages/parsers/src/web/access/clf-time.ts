@@ -1,4 +1,5 @@
 import { monthIndex } from '../../time.js';
+import type { TimeZone } from '../../zone.js';
 
 /**
  * Reads the Common Log Format timestamp `20/Nov/2026:00:00:38 +0000` that both nginx
@@ -44,9 +45,9 @@ function midnightOf(text: string, at: number): number {
 
 /**
  * The timestamp at `at`, with its zone respected; a timestamp written without a zone
- * (`[20/Nov/2026:00:00:38]`) is in `fallbackOffsetMinutes`. Undefined when the text is not one.
+ * (`[20/Nov/2026:00:00:38]`) is in the `fallback` zone. Undefined when the text is not one.
  */
-export function parseClfTime(text: string, at: number, fallbackOffsetMinutes: number): ClfTime | undefined {
+export function parseClfTime(text: string, at: number, fallback: TimeZone): ClfTime | undefined {
   if (
     text.charCodeAt(at + DATE_LENGTH) !== 58 ||
     text.charCodeAt(at + 14) !== 58 ||
@@ -73,7 +74,7 @@ export function parseClfTime(text: string, at: number, fallbackOffsetMinutes: nu
     }
     millis = Math.floor(millis);
   }
-  let offset = fallbackOffsetMinutes;
+  let offset: number | undefined;
   if (text.charCodeAt(i) === 32) {
     const sign = text.charCodeAt(i + 1);
     const zone = digits(text, i + 2, 4);
@@ -83,6 +84,7 @@ export function parseClfTime(text: string, at: number, fallbackOffsetMinutes: nu
     i += 6;
   }
   if (text.charCodeAt(i) !== 93) return undefined;
-  const timeMs = midnight + ((hour * 60 + minute - offset) * 60 + second) * 1000 + millis;
+  const wall = midnight + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
+  const timeMs = offset === undefined ? fallback.toUtc(wall) : wall - offset * 60_000;
   return { timeMs, end: i + 1 };
 }

@@ -1,4 +1,5 @@
 import { monthIndex } from '../../time.js';
+import type { TimeZone } from '../../zone.js';
 import { type ErrorRecord, splitHostPort } from './error-record.js';
 
 /**
@@ -40,7 +41,7 @@ function readClient(rest: string): { address: string; end: number } | undefined 
  */
 export function parseApacheError(
   line: string,
-  offsetMinutes: number,
+  zone: TimeZone,
   requireTime: boolean,
 ): ErrorRecord | undefined {
   if (line.charCodeAt(0) !== 91 /* [ */) return undefined;
@@ -51,7 +52,7 @@ export function parseApacheError(
     const month = monthIndex(time[1] as string);
     if (month === undefined) return undefined;
     const millis = time[6] === undefined ? 0 : Math.floor(Number(`0.${time[6]}`) * 1000);
-    timeMs =
+    timeMs = zone.toUtc(
       Date.UTC(
         Number(time[7]),
         month,
@@ -60,8 +61,8 @@ export function parseApacheError(
         Number(time[4]),
         Number(time[5]),
         millis,
-      ) -
-      offsetMinutes * 60_000;
+      ),
+    );
     rest = rest.slice(time[0].length);
   } else if (requireTime) {
     return undefined;

@@ -1,4 +1,5 @@
 import type { EventFields, LineMatch, LineParser, TimeContext } from '../../types.js';
+import type { TimeZone } from '../../zone.js';
 import { parseApacheError } from './apache-error.js';
 import { apacheErrorFields } from './apache-meaning.js';
 import { parseNginxError } from './nginx-error.js';
@@ -14,13 +15,13 @@ export const NGINX_ERROR = 'nginx.error';
  */
 export function readErrorLine(
   line: string,
-  offsetMinutes: number,
+  zone: TimeZone,
   requireTime: boolean,
 ): { timeMs?: number; fields: EventFields } | undefined {
   try {
-    const apache = parseApacheError(line, offsetMinutes, requireTime);
+    const apache = parseApacheError(line, zone, requireTime);
     if (apache) return { timeMs: apache.timeMs, fields: apacheErrorFields(apache) };
-    const nginx = parseNginxError(line, offsetMinutes);
+    const nginx = parseNginxError(line, zone);
     if (nginx) return { timeMs: nginx.timeMs, fields: nginxErrorFields(nginx) };
   } catch {
     // Nothing here should throw; a line that makes it is simply not read as an error log.
@@ -33,7 +34,7 @@ export class ErrorLogParser implements LineParser {
   readonly datasets = [APACHE_ERROR, NGINX_ERROR] as const;
 
   parse(line: string, time: TimeContext): LineMatch | undefined {
-    const read = readErrorLine(line, time.offsetMinutes, true);
+    const read = readErrorLine(line, time.zone, true);
     if (!read || read.timeMs === undefined) return undefined;
     return { timeMs: read.timeMs, fields: read.fields };
   }

@@ -1,3 +1,4 @@
+import type { TimeZone } from '../../zone.js';
 import type { ErrorRecord } from './error-record.js';
 import { splitHostPort } from './error-record.js';
 
@@ -34,12 +35,12 @@ function clientField(line: string, from: number): number {
 }
 
 /** Reads one nginx error-log line, or returns undefined quickly when it is not one. */
-export function parseNginxError(line: string, offsetMinutes: number): ErrorRecord | undefined {
+export function parseNginxError(line: string, zone: TimeZone): ErrorRecord | undefined {
   const c = line.charCodeAt(0);
   if (c < 48 || c > 57 || line.charCodeAt(4) !== 47) return undefined;
   const head = HEAD.exec(line);
   if (!head) return undefined;
-  const timeMs =
+  const timeMs = zone.toUtc(
     Date.UTC(
       Number(head[1]),
       Number(head[2]) - 1,
@@ -47,8 +48,8 @@ export function parseNginxError(line: string, offsetMinutes: number): ErrorRecor
       Number(head[4]),
       Number(head[5]),
       Number(head[6]),
-    ) -
-    offsetMinutes * 60_000;
+    ),
+  );
   const record: ErrorRecord = { server: 'nginx', timeMs, level: head[7] as string, message: '' };
   const clientAt = clientField(line, head[0].length);
   if (clientAt < head[0].length) {
