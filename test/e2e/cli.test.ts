@@ -38,7 +38,7 @@ describe('bulwark start: keys and configuration', () => {
     const dataDir = tempDir('badconfig');
     dirs.push(dataDir);
     const file = path.join(dataDir, 'bulwark.yaml');
-    writeFileSync(file, 'http:\n  prot: 8080\nrules:\n  brute_force:\n    threshold: 0\n    window: soon\n');
+    writeFileSync(file, 'http:\n  prot: 8080\nrules:\n  default_pack: maybe\n  lateness: soon\n');
     const failure = await run(process.execPath, [CLI, 'start'], {
       cwd: dataDir,
       env: {
@@ -52,8 +52,8 @@ describe('bulwark start: keys and configuration', () => {
     const stderr = (failure as { stderr: string }).stderr;
     expect(stderr).toMatch(/http: Unrecognized key: "prot"/);
     expect(stderr).toMatch(/BULWARK_HTTP_PORT \(http\.port\)/);
-    expect(stderr).toMatch(/rules\.brute_force\.threshold/);
-    expect(stderr).toMatch(/rules\.brute_force\.window/);
+    expect(stderr).toMatch(/rules\.default_pack/);
+    expect(stderr).toMatch(/rules\.lateness/);
     expect(stderr).toMatch(/BULWARK_API_KEYS\[0\]: the key is shorter/);
     expect(stderr).toMatch(/BULWARK_API_KEYS\[1\]: unknown scope/);
     expect(stderr).not.toContain('superuser');

@@ -18,7 +18,7 @@ import {
 } from '../support/service.js';
 
 const run = promisify(execFile);
-const AUTH_LOG = path.join(FIXTURES, 'scenarios-sample/auth.log');
+const SAMPLE_LINES = path.join(FIXTURES, 'scenarios-sample/all.lines');
 const FIELDS = [
   'id',
   'kind',
@@ -53,32 +53,30 @@ describe('bulwark replay', () => {
   });
 
   it('prints one JSON incident per line with the stable fields', async () => {
-    const { stdout } = await run(process.execPath, [CLI, 'replay', AUTH_LOG], { cwd: dataDir });
+    const { stdout } = await run(process.execPath, [CLI, 'replay', SAMPLE_LINES], { cwd: dataDir });
     const incidents = stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(incidents.length).toBeGreaterThan(0);
-    for (const incident of incidents) {
-      expect(Object.keys(incident)).toEqual(FIELDS);
-      expect(incident.kind).toBe('brute_force');
-    }
+    for (const incident of incidents) expect(Object.keys(incident)).toEqual(FIELDS);
+    expect(new Set(incidents.map((incident) => incident.kind))).toContain('brute_force');
     expect(incidents.map((incident) => (incident.key as Record<string, string>)['source.ip'])).toContain(
       '103.239.126.99',
     );
   });
 
   it('gives the same incidents as shipping the same file over HTTP', async () => {
-    const { stdout } = await run(process.execPath, [CLI, 'replay', AUTH_LOG], { cwd: dataDir });
+    const { stdout } = await run(process.execPath, [CLI, 'replay', SAMPLE_LINES], { cwd: dataDir });
     const replayed = stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .sort(byId);
 
-    const response = await ship(service.url, readFileSync(AUTH_LOG));
+    const response = await ship(service.url, readFileSync(SAMPLE_LINES));
     expect(response.status).toBe(202);
-    const lines = readFileSync(AUTH_LOG, 'utf8')
+    const lines = readFileSync(SAMPLE_LINES, 'utf8')
       .split('\n')
       .filter((line) => line.trim() !== '').length;
     expect(((await response.json()) as { accepted: number }).accepted).toBe(lines);

@@ -82,7 +82,7 @@ describe('standalone service over HTTP', () => {
       status: 'open',
       key: { 'source.ip': ATTACKER },
       count: 8,
-      rule: 'brute_force',
+      rule: 'brute_force_fast',
     });
     expect(incident?.first_seen).toMatch(/-11-22T10:00:00\.000Z$/);
     expect(incident?.last_seen).toMatch(/-11-22T10:00:07\.000Z$/);

@@ -1,8 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@bulwark/config';
-import { RuleEngine } from '@bulwark/rules';
-import { classifierOptions, main as startStandalone } from '@bulwark/standalone';
+import { parseRuleFile, RuleFileError } from '@bulwark/rules';
+import {
+  classifierOptions,
+  createEngine,
+  loadConfiguredRules,
+  main as startStandalone,
+} from '@bulwark/standalone';
 import { classifyStream, formatStats } from './classify-command.js';
 import { replay, toReplayIncident } from './replay.js';
 
@@ -17,6 +22,7 @@ Commands:
     --source NAME       Format hint for every line (sshd, nginx.access, app, ...).
   replay FILE...        Classify and evaluate log files offline, in event time; print each
                         resulting incident as one JSON line.
+  rules check FILE...   Validate rule files; explain every problem with its line.
 
   classify and replay take --reference-time T: the ISO time the lines count as received,
   which completes timestamps written without a year (default: now).
@@ -72,6 +78,31 @@ async function classifyCommand(args: string[]): Promise<number> {
   return 0;
 }
 
+function rulesCommand(args: string[]): number {
+  const [sub, ...files] = args;
+  if (sub !== 'check' || files.length === 0) {
+    process.stderr.write('Usage: bulwark rules check FILE...\n');
+    return 2;
+  }
+  let failed = false;
+  for (const file of files) {
+    try {
+      const { rules } = parseRuleFile(readFileSync(file, 'utf8'), file);
+      process.stdout.write(`${file}: ok, ${rules.length} rule${rules.length === 1 ? '' : 's'}\n`);
+    } catch (error) {
+      failed = true;
+      if (error instanceof RuleFileError) {
+        for (const p of error.problems) {
+          process.stdout.write(
+            `${p.file}${p.line ? `:${p.line}` : ''}: ${p.path ? `${p.path}: ` : ''}${p.message}\n`,
+          );
+        }
+      } else process.stdout.write(`${file}: ${(error as Error).message}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
 async function replayCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -86,7 +117,7 @@ async function replayCommand(args: string[]): Promise<number> {
   if (!referenceTime) return 2;
   const config = loadConfig();
   const incidents = await replay(positionals, {
-    engine: RuleEngine.fromSettings(config.rules),
+    engine: createEngine(config, loadConfiguredRules(config)),
     classify: classifierOptions(config),
     referenceTime,
   });
@@ -106,6 +137,8 @@ export async function run(argv: string[]): Promise<number> {
         return await classifyCommand(rest);
       case 'replay':
         return await replayCommand(rest);
+      case 'rules':
+        return rulesCommand(rest);
       case 'version':
       case '--version':
         process.stdout.write(`${version()}\n`);
@@ -121,7 +154,7 @@ export async function run(argv: string[]): Promise<number> {
         return 2;
     }
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof RuleFileError) {
       process.stderr.write(`bulwark: ${error.message}\n`);
       return 2;
     }

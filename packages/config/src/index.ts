@@ -1,4 +1,3 @@
 export * from './api-keys.js';
 export * from './load.js';
 export * from './schema.js';
-export * from './units.js';

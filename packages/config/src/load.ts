@@ -125,9 +125,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const config = parsed.data;
+  // Rule files are relative to the file that names them, or to the working directory.
+  const base = file === null ? cwd : path.dirname(file);
   return deepFreeze({
     ...config,
     data_dir: path.resolve(cwd, config.data_dir),
+    rules: { ...config.rules, files: config.rules.files.map((rules) => path.resolve(base, rules)) },
     file,
     keys: [...envKeys.keys, ...config.api_keys],
   });

@@ -1,6 +1,6 @@
+import { ByteSize, Duration, Port } from '@bulwark/schemas';
 import { z } from 'zod';
 import { HashedApiKey } from './api-keys.js';
-import { ByteSize, Duration, Port } from './units.js';
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
@@ -38,15 +38,20 @@ const AppMapping = z.strictObject({
   outcomes: z.record(z.string(), z.enum(['success', 'failure', 'unknown'])).optional(),
 });
 
-const BruteForceRule = z.strictObject({
-  enabled: z.boolean().default(true),
-  /** Failed logins from one address within `window` that open an incident. */
-  threshold: z.number().int().min(1).default(5),
-  window: Duration.default(600_000),
-  /** An episode ends once this long passes, in event time, with no further failure. */
-  quiet: Duration.default(1_800_000),
-  /** Count at which the incident is raised from medium to high. */
-  high_at: z.number().int().min(1).default(50),
+/** Addresses (CIDRs or single addresses) and user names no rule fires for. */
+const Allowlist = z.strictObject({
+  cidrs: z.array(z.string().min(1)).default([]),
+  users: z.array(z.string().min(1)).default([]),
+});
+
+const Rules = z.strictObject({
+  /** Rule files (YAML), read after the default pack: a rule with a pack rule's name replaces it. */
+  files: z.array(z.string().min(1)).default([]),
+  /** Whether to load the default rule pack first. */
+  default_pack: z.boolean().default(true),
+  /** How late, behind the newest event, an event may arrive and still be evaluated. */
+  lateness: Duration.default(3_600_000),
+  allow: Allowlist.prefault({}),
 });
 
 /**
@@ -87,7 +92,7 @@ export const ConfigSchema = z.strictObject({
       app_mapping: AppMapping.optional(),
     })
     .prefault({}),
-  rules: z.strictObject({ brute_force: BruteForceRule.prefault({}) }).prefault({}),
+  rules: Rules.prefault({}),
   store: z
     .strictObject({
       /** SQLite `synchronous`: `full` survives power loss, `normal` survives process crashes. */
@@ -99,4 +104,4 @@ export const ConfigSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
-export type BruteForceConfig = Config['rules']['brute_force'];
+export type RulesConfig = Config['rules'];

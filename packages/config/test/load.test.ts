@@ -33,12 +33,11 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(8080);
     expect(config.syslog.port).toBe(5514);
     expect(config.http.body_limit).toBe(10 * 1_048_576);
-    expect(config.rules.brute_force).toEqual({
-      enabled: true,
-      threshold: 5,
-      window: 600_000,
-      quiet: 1_800_000,
-      high_at: 50,
+    expect(config.rules).toEqual({
+      files: [],
+      default_pack: true,
+      lateness: 3_600_000,
+      allow: { cidrs: [], users: [] },
     });
     expect(config.keys).toEqual([]);
     expect(Object.isFrozen(config.http)).toBe(true);
@@ -48,13 +47,13 @@ describe('loadConfig', () => {
     const cwd = dir();
     writeFileSync(
       path.join(cwd, 'bulwark.yaml'),
-      'http:\n  port: 9000\n  body_limit: 1MiB\nrules:\n  brute_force:\n    window: 5m\n',
+      'http:\n  port: 9000\n  body_limit: 1MiB\nrules:\n  lateness: 5m\n',
     );
     const config = loadConfig({ BULWARK_HTTP_PORT: '9100', BULWARK_DATA_DIR: '/var/lib/bulwark' }, cwd);
     expect(config.file).toBe(path.join(cwd, 'bulwark.yaml'));
     expect(config.http.port).toBe(9100);
     expect(config.http.body_limit).toBe(1_048_576);
-    expect(config.rules.brute_force.window).toBe(300_000);
+    expect(config.rules.lateness).toBe(300_000);
     expect(config.data_dir).toBe('/var/lib/bulwark');
   });
 

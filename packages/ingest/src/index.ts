@@ -8,3 +8,4 @@ export {
   parseBody,
 } from './body.js';
 export { type HttpReceiverOptions, httpReceiver } from './http-receiver.js';
+export * from './syslog/index.js';

@@ -28,7 +28,7 @@ export function notificationId(
 
 /** What an incident change means for notification: a new incident, or one whose severity rose. */
 export interface NotifiableChange {
-  type: 'opened' | 'updated';
+  type: 'opened' | 'updated' | 'closed';
   incident: Incident;
   previousSeverity?: Severity;
 }

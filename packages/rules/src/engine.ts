@@ -1,65 +1,266 @@
-import type { SecurityEvent } from '@bulwark/schemas';
-import { BruteForceRule } from './brute-force.js';
-import type { IncidentChange, Rule, RuleStateRow } from './rule.js';
+import { CidrSet, type IncidentKey, type SecurityEvent } from '@bulwark/schemas';
+import type { CompiledRule, Detector, EventRef } from './detectors/detector.js';
+import { DistinctDetector } from './detectors/distinct.js';
+import { FirstSeenDetector } from './detectors/first-seen.js';
+import { RateDetector } from './detectors/rate.js';
+import { SequenceDetector } from './detectors/sequence.js';
+import { ThresholdDetector } from './detectors/threshold.js';
+import { Episodes } from './episodes.js';
+import { categoriesOf, compileFilter } from './filter.js';
+import type { IncidentChange, RuleStateRow } from './rule.js';
+import type { Allowlist, RuleSpec } from './spec/schema.js';
 
-export interface RulesSettings {
-  brute_force: { enabled: boolean; threshold: number; window: number; quiet: number; high_at: number };
+export interface EngineOptions {
+  rules: readonly RuleSpec[];
+  /** Addresses and users no rule fires for. */
+  allow?: Allowlist;
+  /** How late (event time, behind the newest event) an event may arrive and still be evaluated. */
+  lateness?: number;
+  /** A key touched within this many events is never swept, however far event time jumps. */
+  keepRecent?: number;
+  /** Event time between sweeps of idle keys. */
+  sweepEvery?: number;
+}
+
+export interface EngineStats {
+  /** Keys held per rule, and incidents in progress. */
+  keys: Record<string, number>;
+  episodes: number;
+  /** Events dropped for arriving later than the allowed lateness. */
+  late: number;
+  evaluated: number;
+}
+
+interface Loaded {
+  rule: CompiledRule;
+  detector: Detector;
+  allow?: { cidrs: CidrSet; users: Set<string> };
+}
+
+const ENGINE_ROW = 'engine';
+const EPISODE_ROW = 'episode';
+const KEY_SEPARATOR = '\u001f';
+const DEFAULT_LATENESS = 3_600_000;
+const DEFAULT_KEEP_RECENT = 100_000;
+const DEFAULT_SWEEP_EVERY = 300_000;
+/**
+ * How far ahead of its receive time (`event.created`) an event may claim to be and still move the
+ * engine's clock. A host whose clock is hours ahead must not close every incident and turn every
+ * other event into a late one.
+ */
+const CLOCK_SKEW = 300_000;
+
+/** Fields named in braces in a summary template, other than the built-in ones. */
+function summaryFields(spec: RuleSpec): string[] {
+  const names = new Set<string>();
+  for (const match of (spec.summary ?? '').matchAll(/\{([\w.@]+)\}/g)) names.add(match[1] as string);
+  for (const builtin of ['count', 'key', 'first_seen', 'last_seen', ...spec.group_by]) names.delete(builtin);
+  return [...names];
+}
+
+function allowOf(allow: Allowlist | undefined): Loaded['allow'] {
+  if (!allow || (allow.cidrs.length === 0 && allow.users.length === 0)) return undefined;
+  return { cidrs: new CidrSet(allow.cidrs), users: new Set(allow.users) };
+}
+
+function allowed(allow: Loaded['allow'], event: SecurityEvent): boolean {
+  if (!allow) return false;
+  const ip = event['source.ip'];
+  if (ip !== undefined && allow.cidrs.has(ip)) return true;
+  const user = event['user.name'];
+  return user !== undefined && allow.users.has(user);
 }
 
 /**
- * Runs every enabled rule over events, in the order given. Deterministic: the same events in the
- * same order give the same incident changes, live or in replay.
+ * Runs the rules over events in the order given, in event time, and keeps the incidents they raise
+ * up to date. Deterministic: the same events in the same order give the same changes, live or in
+ * replay. Pure: no I/O and no clock; the caller persists `takeDirty()` rows and `load`s them back.
  */
 export class RuleEngine {
-  readonly rules: readonly Rule[];
+  private loaded: Loaded[] = [];
+  /** Rules by the `bulwark.category` values they admit; rules admitting any are under ''. */
+  private byCategory = new Map<string, Loaded[]>();
+  private readonly episodes = new Episodes();
+  private globalAllow: Loaded['allow'];
+  private watermark = Number.NEGATIVE_INFINITY;
+  private lastSweep = Number.NEGATIVE_INFINITY;
+  private tick = 0;
+  private late = 0;
+  private metaDirty = false;
+  private readonly lateness: number;
+  private readonly keepRecent: number;
+  private readonly sweepEvery: number;
 
-  constructor(rules: Rule[]) {
-    this.rules = rules;
+  constructor(options: EngineOptions) {
+    this.lateness = options.lateness ?? DEFAULT_LATENESS;
+    this.keepRecent = options.keepRecent ?? DEFAULT_KEEP_RECENT;
+    this.sweepEvery = options.sweepEvery ?? DEFAULT_SWEEP_EVERY;
+    this.replaceRules(options.rules, options.allow);
   }
 
-  /** Builds the engine with the default rules from their configured settings. */
-  static fromSettings(settings: RulesSettings): RuleEngine {
-    const rules: Rule[] = [];
-    const bf = settings.brute_force;
-    if (bf.enabled) {
-      rules.push(
-        new BruteForceRule({
-          threshold: bf.threshold,
-          windowMs: bf.window,
-          quietMs: bf.quiet,
-          highAt: bf.high_at,
-        }),
-      );
+  /**
+   * Swaps in a new set of rules. A rule that keeps its name, type, grouping and fields keeps its
+   * state: editing a threshold does not forget who was close to it. Incidents in progress stay.
+   */
+  replaceRules(rules: readonly RuleSpec[], allow?: Allowlist): void {
+    const previous = new Map(this.loaded.map((entry) => [entry.rule.spec.name, entry]));
+    this.globalAllow = allowOf(allow);
+    this.loaded = rules
+      .filter((spec) => spec.enabled)
+      .map((spec) => {
+        const rule: CompiledRule = {
+          spec,
+          filter: compileFilter(spec.filter),
+          summaryFields: summaryFields(spec),
+        };
+        const old = previous.get(spec.name);
+        let detector: Detector;
+        if (old && compatible(old.rule.spec, spec)) {
+          detector = old.detector;
+          detector.reconfigure(rule);
+        } else detector = this.createDetector(rule);
+        const entry: Loaded = { rule, detector };
+        const ruleAllow = allowOf(spec.allow);
+        if (ruleAllow) entry.allow = ruleAllow;
+        return entry;
+      });
+    this.byCategory = new Map();
+    for (const entry of this.loaded) {
+      for (const category of categoriesOf(entry.rule.spec.filter) ?? ['']) {
+        const list = this.byCategory.get(category) ?? [];
+        list.push(entry);
+        this.byCategory.set(category, list);
+      }
     }
-    return new RuleEngine(rules);
+  }
+
+  get rules(): readonly RuleSpec[] {
+    return this.loaded.map((entry) => entry.rule.spec);
+  }
+
+  private createDetector(rule: CompiledRule): Detector {
+    switch (rule.spec.type) {
+      case 'threshold':
+        return new ThresholdDetector(rule);
+      case 'distinct':
+        return new DistinctDetector(rule);
+      case 'first_seen':
+        return new FirstSeenDetector(rule);
+      case 'sequence':
+        return new SequenceDetector(rule, (kind, key, since) => this.episodes.seen(kind, key, since));
+      case 'rate':
+        return new RateDetector(rule);
+    }
   }
 
   evaluate(events: Iterable<SecurityEvent>): IncidentChange[] {
     const out: IncidentChange[] = [];
-    for (const event of events) for (const rule of this.rules) rule.evaluate(event, out);
+    const anyCategory = this.byCategory.get('') ?? [];
+    for (const event of events) {
+      const t = Date.parse(event['@timestamp']);
+      if (Number.isNaN(t)) continue;
+      const created = event['event.created'] === undefined ? Number.NaN : Date.parse(event['event.created']);
+      const clock = Number.isNaN(created) ? t : Math.min(t, created + CLOCK_SKEW);
+      if (clock > this.watermark) {
+        this.watermark = clock;
+        this.metaDirty = true;
+        this.episodes.closeDue(clock, out);
+        if (clock - this.lastSweep >= this.sweepEvery) this.sweep();
+      } else if (t < this.watermark - this.lateness) {
+        this.late += 1;
+        continue;
+      }
+      if (allowed(this.globalAllow, event)) continue;
+      this.tick += 1;
+      const specific = this.byCategory.get(event['bulwark.category']);
+      if (specific) for (const entry of specific) this.apply(entry, event, t, out);
+      for (const entry of anyCategory) this.apply(entry, event, t, out);
+    }
     return out;
   }
 
-  takeDirty(): RuleStateRow[] {
-    return this.rules.flatMap((rule) => rule.takeDirty());
+  private apply(entry: Loaded, event: SecurityEvent, t: number, out: IncidentChange[]): void {
+    const { rule, detector } = entry;
+    if (!rule.filter(event) || allowed(entry.allow, event)) return;
+    const keyFields: IncidentKey = {};
+    let key = '';
+    for (const name of rule.spec.group_by) {
+      const value = (event as Record<string, unknown>)[name];
+      if (value === undefined || value === null || value === '') return;
+      keyFields[name] = String(value);
+      key = key === '' ? String(value) : `${key}${KEY_SEPARATOR}${String(value)}`;
+    }
+    const ref: EventRef = { t, id: event['event.id'] };
+    if (rule.summaryFields.length > 0) {
+      ref.values = rule.summaryFields.map((name) => {
+        const value = (event as Record<string, unknown>)[name];
+        return value === undefined || value === null ? undefined : String(value);
+      });
+    }
+    const open = this.episodes.get(rule.spec.kind, key, t, out) !== undefined;
+    const verdict = detector.observe({ event, t, key, ref, tick: this.tick }, open);
+    if (verdict === null) return;
+    if (verdict === 'absorb') this.episodes.absorb(rule, key, ref, out);
+    else this.episodes.openWith(rule, key, keyFields, verdict, out);
   }
 
-  /** Restores state rows (as persisted from `takeDirty`) to their rules; rows of unknown rules are ignored. */
-  load(rows: Iterable<RuleStateRow>): void {
-    const byRule = new Map<string, RuleStateRow[]>();
-    for (const row of rows) {
-      const list = byRule.get(row.rule) ?? [];
-      list.push(row);
-      byRule.set(row.rule, list);
+  private sweep(): void {
+    this.lastSweep = this.watermark;
+    const sparedAfter = this.tick - this.keepRecent;
+    for (const entry of this.loaded) entry.detector.sweep(this.watermark, sparedAfter);
+    this.episodes.sweep(this.watermark - 86_400_000);
+  }
+
+  takeDirty(): RuleStateRow[] {
+    const rows: RuleStateRow[] = [];
+    for (const entry of this.loaded) {
+      for (const row of entry.detector.takeDirty()) rows.push({ rule: entry.rule.spec.name, ...row });
     }
-    for (const rule of this.rules) rule.load(byRule.get(rule.name) ?? []);
+    for (const row of this.episodes.takeDirty()) rows.push({ rule: EPISODE_ROW, ...row });
+    if (this.metaDirty) {
+      rows.push({ rule: ENGINE_ROW, key: 'clock', state: { watermark: this.watermark, tick: this.tick } });
+      this.metaDirty = false;
+    }
+    return rows;
+  }
+
+  /** Restores rows from `takeDirty`; rows of rules no longer loaded are ignored. */
+  load(rows: Iterable<RuleStateRow>): void {
+    const byName = new Map(this.loaded.map((entry) => [entry.rule.spec.name, entry]));
+    for (const row of rows) {
+      if (row.state === null || row.state === undefined) continue;
+      if (row.rule === ENGINE_ROW) {
+        const clock = row.state as { watermark: number; tick: number };
+        this.watermark = clock.watermark;
+        this.lastSweep = clock.watermark;
+        this.tick = clock.tick;
+      } else if (row.rule === EPISODE_ROW) {
+        this.episodes.load(row.key, row.state);
+      } else {
+        byName.get(row.rule)?.detector.load(row.key, row.state);
+      }
+    }
+  }
+
+  stats(): EngineStats {
+    const keys: Record<string, number> = {};
+    for (const entry of this.loaded) keys[entry.rule.spec.name] = entry.detector.size();
+    return { keys, episodes: this.episodes.size(), late: this.late, evaluated: this.tick };
   }
 }
 
-/**
- * Folds a stream of changes into the latest version of each incident, keyed by id, in order of
- * first appearance. Used where only the end state matters (replay, committing a batch).
- */
+/** Whether a detector's state still means the same under an edited rule. */
+function compatible(before: RuleSpec, after: RuleSpec): boolean {
+  const field = (spec: RuleSpec) => ('field' in spec ? spec.field : '');
+  return (
+    before.type === after.type &&
+    before.group_by.join() === after.group_by.join() &&
+    field(before) === field(after) &&
+    (before.type !== 'sequence' || JSON.stringify(before) === JSON.stringify(after))
+  );
+}
+
+/** Folds changes into the latest version of each incident, keyed by id, in order of first appearance. */
 export function latestIncidents(changes: Iterable<IncidentChange>): Map<string, IncidentChange['incident']> {
   const latest = new Map<string, IncidentChange['incident']>();
   for (const change of changes) latest.set(change.incident.id, change.incident);

@@ -1,4 +1,8 @@
-export { type BruteForceOptions, BruteForceRule } from './brute-force.js';
-export { latestIncidents, RuleEngine, type RulesSettings } from './engine.js';
+export type { CompiledRule, Detector, EventRef, Trigger, Verdict } from './detectors/detector.js';
+export { type EngineOptions, type EngineStats, latestIncidents, RuleEngine } from './engine.js';
 export { appendEvidence } from './evidence.js';
-export type { IncidentChange, Rule, RuleStateRow } from './rule.js';
+export { categoriesOf, compileFilter, type Predicate } from './filter.js';
+export { DEFAULT_PACK_FILE, loadRuleFiles } from './pack.js';
+export type { IncidentChange, RuleStateRow } from './rule.js';
+export { type LoadedRules, parseRuleFile, RuleFileError, type RuleProblem } from './spec/load.js';
+export * from './spec/schema.js';

@@ -29,3 +29,22 @@ describe('ids', () => {
     expect(incidentId('r', { a: '1' }, 5)).not.toBe(incidentId('r', { a: '1' }, 6));
   });
 });
+
+describe('CidrSet', () => {
+  it('matches IPv4 and IPv6 networks and single addresses', async () => {
+    const { CidrSet } = await import('@bulwark/schemas');
+    const set = new CidrSet(['10.0.0.0/8', '192.0.2.7', '2001:db8::/32', '::1']);
+    expect(set.has('10.200.3.4')).toBe(true);
+    expect(set.has('::ffff:10.1.2.3')).toBe(true);
+    expect(set.has('11.0.0.1')).toBe(false);
+    expect(set.has('192.0.2.7')).toBe(true);
+    expect(set.has('192.0.2.8')).toBe(false);
+    expect(set.has('2001:DB8:ffff::1')).toBe(true);
+    expect(set.has('2001:db9::1')).toBe(false);
+    expect(set.has('::1')).toBe(true);
+    expect(set.has('not an ip')).toBe(false);
+    expect(new CidrSet(['0.0.0.0/0']).has('203.0.113.9')).toBe(true);
+    expect(() => new CidrSet(['10.0.0.0/33'])).toThrow(/prefix length/);
+    expect(() => new CidrSet(['example.com'])).toThrow(/not an IPv4 or IPv6 address/);
+  });
+});

@@ -1,6 +1,12 @@
 import type { Bus, Subscription } from '@bulwark/bus';
 import { planNotifications, type Route } from '@bulwark/notify';
-import { type IncidentChange, latestIncidents, type RuleEngine } from '@bulwark/rules';
+import {
+  type Allowlist,
+  type IncidentChange,
+  latestIncidents,
+  type RuleEngine,
+  type RuleSpec,
+} from '@bulwark/rules';
 import { type Incident, Topics } from '@bulwark/schemas';
 import type { SequencedEvent, Store } from '@bulwark/store';
 
@@ -66,6 +72,14 @@ export class RulesStage {
     this.subscription = null;
   }
 
+  /**
+   * Swaps in new rules between batches; rules that keep their name and shape keep their state.
+   * The engine factory must already build with the new rules, for rebuilds after a failure.
+   */
+  replaceRules(rules: readonly RuleSpec[], allow?: Allowlist): void {
+    this.engine.replaceRules(rules, allow);
+  }
+
   /** Highest event seq whose evaluation is committed. */
   get checkpoint(): number {
     return this.checkpointSeq;
@@ -113,6 +127,7 @@ export class RulesStage {
   private async evaluate(batch: SequencedEvent[]): Promise<void> {
     const changes: IncidentChange[] = this.engine.evaluate(batch.map((entry) => entry.event));
     const incidents: Incident[] = [...latestIncidents(changes).values()];
+    const resolved = changes.filter((change) => change.type === 'closed').map((change) => change.incident.id);
     const now = this.now().toISOString();
     const notifications = changes.flatMap((change) => planNotifications(change, this.options.routes, now));
     const checkpoint = (batch[batch.length - 1] as SequencedEvent).seq;
@@ -121,6 +136,7 @@ export class RulesStage {
         consumer: this.consumer,
         checkpoint,
         incidents,
+        resolved,
         baselines: this.engine.takeDirty(),
         notifications,
       });

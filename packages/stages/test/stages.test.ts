@@ -3,15 +3,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryBus } from '@bulwark/bus';
 import type { DeliveryResult, Notifier } from '@bulwark/notify';
-import { RuleEngine } from '@bulwark/rules';
+import { parseRuleFile, RuleEngine } from '@bulwark/rules';
 import type { Notification, RawLog } from '@bulwark/schemas';
 import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
 import { type EvaluationCommit, SqliteStore } from '@bulwark/store';
 import { afterEach, describe, expect, it } from 'vitest';
 
-const SETTINGS = {
-  brute_force: { enabled: true, threshold: 3, window: 600_000, quiet: 1_800_000, high_at: 50 },
-};
+const RULES = parseRuleFile(
+  `
+- name: brute_force
+  kind: brute_force
+  type: threshold
+  filter: { bulwark.category: failed_login }
+  group_by: [source.ip]
+  window: 10m
+  threshold: 3
+`,
+  'test-rules.yaml',
+).rules;
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const routes = [{ channel: 'console' as const, recipients: ['log'] }];
 
@@ -37,7 +46,7 @@ function rulesStage(store: SqliteStore, bus: MemoryBus): RulesStage {
   return new RulesStage({
     store,
     bus,
-    createEngine: () => RuleEngine.fromSettings(SETTINGS),
+    createEngine: () => new RuleEngine({ rules: RULES }),
     routes,
     log: silent,
   });

@@ -23,6 +23,8 @@ export interface EvaluationCommit {
   /** Highest event seq this commit reflects. */
   checkpoint: number;
   incidents: Incident[];
+  /** Ids of incidents whose episode ended (quiet for long enough): their status becomes `resolved`. */
+  resolved: string[];
   baselines: BaselineRow[];
   /** Outbox entries; one whose id is already present is left as it is (idempotency key). */
   notifications: Notification[];
@@ -66,7 +68,8 @@ export interface EventQuery {
  *   `appendEvents` is all or nothing for its batch; callers acknowledge senders only after it resolves.
  * - Rejections carrying BWK_ERR_STORE_UNAVAILABLE are retryable; any other rejection is a bug or
  *   corrupt data and is not.
- * - Incident upserts never change `status`: that belongs to the people handling the incident.
+ * - Incident upserts never change `status`: that belongs to the people handling the incident, except
+ *   that an incident whose episode ended (`resolved` in a commit) is marked `resolved`.
  * - Reads see every write that resolved before them.
  * - The caller owns the store's lifecycle: open it (adapter factory), use it, `close` it once after
  *   all writers have stopped.

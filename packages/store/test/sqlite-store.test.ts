@@ -140,6 +140,7 @@ describe('SqliteStore', () => {
       consumer: 'rules-engine',
       checkpoint: 2,
       incidents: [incident('inc_1')],
+      resolved: [],
       baselines: [{ rule: 'brute_force', key: '192.0.2.1', state: { window: [1, 2] } }],
       notifications: [notification('ntf_1', 'inc_1')],
     });
@@ -163,6 +164,7 @@ describe('SqliteStore', () => {
         consumer: 'r',
         checkpoint: 1,
         incidents: [inc],
+        resolved: [],
         baselines: [{ rule: 'brute_force', key: 'k', state: null }],
         notifications: [notification('ntf_1', inc.id)],
       });
@@ -176,6 +178,7 @@ describe('SqliteStore', () => {
       consumer: 'r',
       checkpoint: 2,
       incidents: [incident('inc_1', { count: 9, last_seen: '2026-11-21T10:01:00.000Z', severity: 'high' })],
+      resolved: [],
       baselines: [],
       notifications: [notification('ntf_1', 'inc_1')],
     });
@@ -184,6 +187,15 @@ describe('SqliteStore', () => {
     expect(page.items[0]).toMatchObject({ status: 'acknowledged', count: 9, severity: 'high' });
     expect(await reopened.listNotifications('inc_1')).toHaveLength(1);
     expect(await reopened.loadBaselines()).toEqual([]);
+  });
+
+  it('marks incidents whose episode ended as resolved', async () => {
+    const { store } = open();
+    const commit = { consumer: 'r', baselines: [], notifications: [] };
+    await store.commitEvaluation({ ...commit, checkpoint: 1, incidents: [incident('inc_1')], resolved: [] });
+    await store.commitEvaluation({ ...commit, checkpoint: 2, incidents: [], resolved: ['inc_1'] });
+    expect((await store.getIncident('inc_1'))?.status).toBe('resolved');
+    expect((await store.listIncidents({ limit: 10, status: 'open' })).items).toEqual([]);
   });
 
   it('lists incidents newest first, filtered, with cursor paging', async () => {
@@ -199,6 +211,7 @@ describe('SqliteStore', () => {
       consumer: 'r',
       checkpoint: 1,
       incidents,
+      resolved: [],
       baselines: [],
       notifications: [],
     });
@@ -219,6 +232,7 @@ describe('SqliteStore', () => {
       consumer: 'r',
       checkpoint: 1,
       incidents: [incident('inc_1')],
+      resolved: [],
       baselines: [],
       notifications: ['n1', 'n2', 'n3'].map((id) => notification(id, 'inc_1')),
     });

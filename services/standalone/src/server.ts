@@ -1,5 +1,6 @@
 import { ConfigError, type LoadedConfig, loadConfig } from '@bulwark/config';
 import { createLogger } from '@bulwark/logger';
+import { RuleFileError } from '@bulwark/rules';
 import { startStandalone } from './service.js';
 
 /**
@@ -20,6 +21,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
   const logger = createLogger({ level: config.log.level, name: 'bulwark-standalone' });
   const service = await startStandalone(config, logger).catch((error: unknown) => {
+    if (error instanceof RuleFileError) {
+      process.stderr.write(`bulwark: ${error.message}\n`);
+      process.exitCode = 2;
+      return null;
+    }
     logger.fatal({ err: error }, 'bulwark failed to start');
     process.exitCode = 1;
     return null;

@@ -2,13 +2,13 @@ import { MemoryBus } from '@bulwark/bus';
 import type { LoadedConfig } from '@bulwark/config';
 import type { Logger } from '@bulwark/logger';
 import { ConsoleNotifier, type Route } from '@bulwark/notify';
-import { RuleEngine } from '@bulwark/rules';
 import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
 import { SqliteStore } from '@bulwark/store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { resolveKeys } from './keys.js';
-import { classifierOptions } from './wiring.js';
+import { watchRuleFiles } from './rule-watch.js';
+import { classifierOptions, createEngine, loadConfiguredRules, rulesAllow } from './wiring.js';
 
 /** The console channel until routing is configurable: every new incident is logged. */
 const DEFAULT_ROUTES: Route[] = [{ channel: 'console', recipients: ['log'] }];
@@ -31,10 +31,11 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
   const store = new SqliteStore({ dataDir: config.data_dir, synchronous: config.store.synchronous });
   const bus = new MemoryBus();
   const classifyStage = new ClassifyStage(store, bus, classifierOptions(config));
+  let rules = loadConfiguredRules(config);
   const rulesStage = new RulesStage({
     store,
     bus,
-    createEngine: () => RuleEngine.fromSettings(config.rules),
+    createEngine: () => createEngine(config, rules),
     routes: DEFAULT_ROUTES,
     log: logger.child({ stage: 'rules' }),
   });
@@ -58,6 +59,12 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
 
   await rulesStage.start();
   await notifyStage.start();
+  const watcher = watchRuleFiles(config.rules.files, logger.child({ stage: 'rules' }), () => {
+    const next = loadConfiguredRules(config);
+    rules = next;
+    rulesStage.replaceRules(next.rules, rulesAllow(config, next));
+    return next.rules.length;
+  });
   const url = await app.listen({ host: config.http.host, port: config.http.port });
   ready = true;
   logger.info({ url, data_dir: config.data_dir, config_file: config.file }, 'bulwark standalone listening');
@@ -66,6 +73,7 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
   const stop = () => {
     stopping ??= (async () => {
       ready = false;
+      watcher.close();
       await app.close();
       await bus.drain();
       await rulesStage.stop();

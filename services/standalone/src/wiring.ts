@@ -1,8 +1,31 @@
 import type { LoadedConfig } from '@bulwark/config';
 import type { ClassifyOptions } from '@bulwark/parsers';
+import { type Allowlist, type LoadedRules, loadRuleFiles, RuleEngine } from '@bulwark/rules';
 
 /** The classifier's options as the configuration gives them; live ingest and replay share them. */
 export function classifierOptions(config: LoadedConfig): ClassifyOptions {
   const { timezone, app_mapping: appMapping } = config.classifier;
   return appMapping === undefined ? { timezone } : { timezone, appMapping };
+}
+
+/** The rules the configuration names: the default pack (unless turned off), then `rules.files`. */
+export function loadConfiguredRules(config: LoadedConfig): LoadedRules {
+  return loadRuleFiles(config.rules.files, { defaultPack: config.rules.default_pack });
+}
+
+/** The global allowlist: the configuration's and the rule files' together. */
+export function rulesAllow(config: LoadedConfig, rules: LoadedRules): Allowlist {
+  return {
+    cidrs: [...config.rules.allow.cidrs, ...(rules.allow?.cidrs ?? [])],
+    users: [...config.rules.allow.users, ...(rules.allow?.users ?? [])],
+  };
+}
+
+/** A fresh engine over the given rules; live evaluation and replay build theirs the same way. */
+export function createEngine(config: LoadedConfig, rules: LoadedRules): RuleEngine {
+  return new RuleEngine({
+    rules: rules.rules,
+    allow: rulesAllow(config, rules),
+    lateness: config.rules.lateness,
+  });
 }

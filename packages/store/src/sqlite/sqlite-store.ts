@@ -131,6 +131,9 @@ export class SqliteStore implements Store {
         'INSERT INTO baselines (rule, key, state) VALUES (?, ?, ?) ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state',
       ),
       deleteBaseline: db.prepare('DELETE FROM baselines WHERE rule = ? AND key = ?'),
+      resolveIncident: db.prepare(
+        "UPDATE incidents SET status = 'resolved', updated_at = ? WHERE id = ? AND status != 'resolved'",
+      ),
       loadBaselines: db.prepare('SELECT rule, key, state FROM baselines'),
       getIncident: db.prepare('SELECT * FROM incidents WHERE id = ?'),
       insertOutbox: db.prepare(`
@@ -306,6 +309,7 @@ export class SqliteStore implements Store {
           now,
         });
       }
+      for (const id of commit.resolved) this.statements.resolveIncident.run(now, id);
       for (const row of commit.baselines) {
         if (row.state === null || row.state === undefined)
           this.statements.deleteBaseline.run(row.rule, row.key);

@@ -1,0 +1,249 @@
+import type { RawLog } from '@bulwark/schemas';
+import type { SyslogMetrics, SyslogTransport } from './metrics.js';
+
+/**
+ * A sender that can be told to stop and go on (a TCP or TLS connection). Holds are counted: the
+ * sender reads again only once every hold has been released.
+ */
+export interface FlowControl {
+  hold(): void;
+  release(): void;
+}
+
+export interface CommitterOptions {
+  accept: (raws: RawLog[]) => Promise<unknown>;
+  /** Most messages in one `accept` call. */
+  batchSize: number;
+  /** How long a batch that is not full waits for more messages. */
+  flushMs: number;
+  /** Messages waiting behind the batch being committed before senders are held (and UDP drops). */
+  maxQueued: number;
+  retryInitialMs: number;
+  retryMaxMs: number;
+  metrics: SyslogMetrics;
+  onFailure: (error: unknown, attempt: number, messages: number) => void;
+}
+
+interface Batch {
+  raws: RawLog[];
+  counts: Record<SyslogTransport, number>;
+  sources: Set<FlowControl>;
+  /** Given up on by a drain that ran out of time (already counted as dropped). */
+  abandoned: boolean;
+}
+
+function newBatch(): Batch {
+  return { raws: [], counts: { udp: 0, tcp: 0, tls: 0 }, sources: new Set(), abandoned: false };
+}
+
+/**
+ * Gathers messages from every listener into batches of at most `batchSize` and commits them one
+ * batch at a time through `accept`, in arrival order. While a batch is being committed, the
+ * connections that contributed to it are held (their sockets paused), so a connection's later
+ * messages wait for its earlier ones; when more than `maxQueued` messages wait, every sender that adds
+ * more is held too, and UDP should drop (see `full`). A rejected `accept` is retried with exponential
+ * backoff, for ever, with the same batch: nothing read from a connection is dropped for it.
+ */
+export class Committer {
+  private current = newBatch();
+  private readonly sealed: Batch[] = [];
+  private inFlight: Batch | null = null;
+  /** Messages in `current` and `sealed` (not the one in flight). */
+  private waiting = 0;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly heldForRoom = new Set<FlowControl>();
+  private idleWaiters: Array<() => void> = [];
+  private gaveUp = false;
+
+  constructor(private readonly options: CommitterOptions) {}
+
+  /** Messages waiting or being committed. */
+  get queued(): number {
+    return this.waiting + (this.inFlight?.raws.length ?? 0);
+  }
+
+  /** Whether the queue is over its bound: a sender that cannot be held (UDP) should drop. */
+  get full(): boolean {
+    return this.waiting >= this.options.maxQueued;
+  }
+
+  /** Queues messages from `source` (null for UDP). Takes the elements, not the array. */
+  add(raws: readonly RawLog[], transport: SyslogTransport, source: FlowControl | null): void {
+    if (raws.length === 0) return;
+    if (this.gaveUp) {
+      this.options.metrics[transport].dropped_messages.shutdown += raws.length;
+      return;
+    }
+    const { batchSize } = this.options;
+    let i = 0;
+    while (i < raws.length) {
+      const batch = this.current;
+      const n = Math.min(batchSize - batch.raws.length, raws.length - i);
+      for (let k = 0; k < n; k += 1) batch.raws.push(raws[i + k] as RawLog);
+      batch.counts[transport] += n;
+      if (source !== null) batch.sources.add(source);
+      i += n;
+      this.waiting += n;
+      if (batch.raws.length >= batchSize) this.seal();
+    }
+    if (source !== null && this.full && !this.heldForRoom.has(source)) {
+      this.heldForRoom.add(source);
+      source.hold();
+    }
+    this.schedule();
+  }
+
+  /** Queues one message (UDP). */
+  addOne(raw: RawLog, transport: SyslogTransport): void {
+    if (this.gaveUp) {
+      this.options.metrics[transport].dropped_messages.shutdown += 1;
+      return;
+    }
+    const batch = this.current;
+    batch.raws.push(raw);
+    batch.counts[transport] += 1;
+    this.waiting += 1;
+    if (batch.raws.length >= this.options.batchSize) this.seal();
+    this.schedule();
+  }
+
+  /** Forgets a source that went away (its held state no longer matters). */
+  forget(source: FlowControl): void {
+    this.heldForRoom.delete(source);
+  }
+
+  /**
+   * Commits everything queued, then resolves. When `timeoutMs` passes first (because `accept` keeps
+   * failing or hangs), the rest is counted as dropped with reason `shutdown` and it resolves anyway.
+   */
+  drain(timeoutMs: number): Promise<void> {
+    this.seal();
+    this.schedule();
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.giveUp();
+        resolve();
+      }, timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private isIdle(): boolean {
+    return this.inFlight === null && this.waiting === 0;
+  }
+
+  private seal(): void {
+    if (this.current.raws.length > 0) {
+      this.sealed.push(this.current);
+      this.current = newBatch();
+    }
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+  }
+
+  private schedule(): void {
+    if (this.inFlight !== null || this.gaveUp) return;
+    if (this.sealed.length > 0) {
+      this.flushNext();
+      return;
+    }
+    if (this.current.raws.length > 0 && this.flushTimer === null) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.seal();
+        this.schedule();
+      }, this.options.flushMs);
+    }
+  }
+
+  private flushNext(): void {
+    const batch = this.sealed.shift();
+    if (batch === undefined) return;
+    this.waiting -= batch.raws.length;
+    this.inFlight = batch;
+    for (const source of batch.sources) source.hold();
+    this.releaseRoom();
+    this.attempt(batch, 0);
+  }
+
+  private releaseRoom(): void {
+    if (this.full || this.heldForRoom.size === 0) return;
+    const held = [...this.heldForRoom];
+    this.heldForRoom.clear();
+    for (const source of held) source.release();
+  }
+
+  private attempt(batch: Batch, attempt: number): void {
+    let pending: Promise<unknown>;
+    try {
+      pending = Promise.resolve(this.options.accept(batch.raws));
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      () => this.committed(batch),
+      (error: unknown) => this.failed(batch, attempt, error),
+    );
+  }
+
+  private committed(batch: Batch): void {
+    const { metrics } = this.options;
+    for (const transport of ['udp', 'tcp', 'tls'] as const) {
+      const n = batch.counts[transport];
+      if (n === 0) continue;
+      metrics[transport].accepted_messages += n;
+      // A batch given up on by a drain was counted as dropped; it made it after all.
+      if (batch.abandoned) metrics[transport].dropped_messages.shutdown -= n;
+    }
+    metrics.commit.batches += 1;
+    if (batch.abandoned) return;
+    this.inFlight = null;
+    for (const source of batch.sources) source.release();
+    this.schedule();
+    if (this.isIdle()) this.wakeIdle();
+  }
+
+  private failed(batch: Batch, attempt: number, error: unknown): void {
+    this.options.metrics.commit.failures += 1;
+    if (batch.abandoned) return;
+    this.options.onFailure(error, attempt + 1, batch.raws.length);
+    const delay = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** Math.min(attempt, 30));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.attempt(batch, attempt + 1);
+    }, delay);
+  }
+
+  private giveUp(): void {
+    this.gaveUp = true;
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.flushTimer = null;
+    this.retryTimer = null;
+    const left = [...(this.inFlight ? [this.inFlight] : []), ...this.sealed, this.current];
+    for (const batch of left) {
+      batch.abandoned = true;
+      for (const transport of ['udp', 'tcp', 'tls'] as const) {
+        this.options.metrics[transport].dropped_messages.shutdown += batch.counts[transport];
+      }
+    }
+    this.sealed.length = 0;
+    this.current = newBatch();
+    this.inFlight = null;
+    this.waiting = 0;
+    this.wakeIdle();
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

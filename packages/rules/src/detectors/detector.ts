@@ -1,0 +1,67 @@
+import type { SecurityEvent, Severity } from '@bulwark/schemas';
+import type { Predicate } from '../filter.js';
+import type { RuleSpec } from '../spec/schema.js';
+
+/** An event a detector remembers: enough to cite it as evidence and to name it in a summary. */
+export interface EventRef {
+  t: number;
+  id: string;
+  /** Values of the rule's summary fields, in `CompiledRule.summaryFields` order. */
+  values?: (string | undefined)[];
+}
+
+/** What a detector says about one event. */
+export type Verdict =
+  /** Nothing to report. */
+  | null
+  /** The event belongs to the incident already open for its key. */
+  | 'absorb'
+  /** The rule's condition is met: open an incident with these events. */
+  | Trigger;
+
+export interface Trigger {
+  /** Events that made the condition, oldest first; their ids become the evidence. */
+  events: EventRef[];
+  /** How many events the incident starts with (may exceed `events` when they are not all kept). */
+  count: number;
+  severity?: Severity;
+}
+
+/** One event as a rule sees it: its time and the key it groups under. */
+export interface Observation {
+  event: SecurityEvent;
+  t: number;
+  /** Canonical key text (values of `group_by`, joined); the state map's key. */
+  key: string;
+  ref: EventRef;
+  /** Position of this event in evaluation order: what protects recently active keys from sweeps. */
+  tick: number;
+}
+
+/** An incident of some kind, open or recently open for a key: what sequence rules look back at. */
+export type EpisodeLookup = (kind: string, key: string, since: number) => boolean;
+
+/** A rule ready to run: its spec, compiled filter and the fields its summary names. */
+export interface CompiledRule {
+  spec: RuleSpec;
+  filter: Predicate;
+  summaryFields: string[];
+}
+
+/**
+ * The condition of one rule, over keyed state kept in event time. Deterministic and free of I/O;
+ * its state can be exported as rows and loaded back, so a restart carries on where it stopped.
+ */
+export interface Detector {
+  readonly rule: CompiledRule;
+  /** Takes an edited version of the same rule (same type, grouping and fields), keeping the state. */
+  reconfigure(rule: CompiledRule): void;
+  /** `open`: whether an incident of the rule's kind is open for this key right now. */
+  observe(observation: Observation, open: boolean): Verdict;
+  /** State rows changed since the last call; `null` state means the key is forgotten. */
+  takeDirty(): { key: string; state: unknown }[];
+  load(key: string, state: unknown): void;
+  /** Forgets keys idle since before `before`, sparing those touched after tick `sparedAfter`. */
+  sweep(before: number, sparedAfter: number): void;
+  size(): number;
+}

@@ -1,0 +1,83 @@
+import { latestIncidents, parseRuleFile, RuleEngine } from '@bulwark/rules';
+import type { SecurityEvent } from '@bulwark/schemas';
+import { describe, expect, it } from 'vitest';
+
+const RULE = (threshold: number) =>
+  parseRuleFile(
+    `- name: failures
+  kind: brute_force
+  type: threshold
+  filter: { bulwark.category: failed_login }
+  group_by: [source.ip]
+  window: 10m
+  threshold: ${threshold}
+`,
+    'r.yaml',
+  ).rules;
+
+let n = 0;
+function failure(ip: string, second: number): SecurityEvent {
+  n += 1;
+  return {
+    '@timestamp': new Date(Date.UTC(2026, 10, 21, 10, 0, second)).toISOString(),
+    'event.id': `e${n}`,
+    'event.dataset': 'sshd',
+    'bulwark.category': 'failed_login',
+    'source.ip': ip,
+    message: '',
+  };
+}
+
+describe('RuleEngine', () => {
+  it("keeps a rule's state when its file is edited and reloaded", () => {
+    const engine = new RuleEngine({ rules: RULE(10) });
+    expect(engine.evaluate([0, 1, 2, 3].map((s) => failure('192.0.2.1', s)))).toEqual([]);
+    engine.replaceRules(RULE(5));
+    const changes = engine.evaluate([failure('192.0.2.1', 4)]);
+    expect(changes.map((c) => [c.type, c.incident.count])).toEqual([['opened', 5]]);
+  });
+
+  it('keeps incidents in progress across a reload', () => {
+    const engine = new RuleEngine({ rules: RULE(2) });
+    engine.evaluate([failure('192.0.2.2', 0), failure('192.0.2.2', 1)]);
+    engine.replaceRules(RULE(3));
+    expect(engine.evaluate([failure('192.0.2.2', 2)]).map((c) => [c.type, c.incident.count])).toEqual([
+      ['updated', 3],
+    ]);
+  });
+
+  it('holds no key forever: idle keys are swept as event time moves on', () => {
+    const engine = new RuleEngine({ rules: RULE(5), keepRecent: 0, sweepEvery: 60_000 });
+    engine.evaluate(Array.from({ length: 1000 }, (_, i) => failure(`10.0.${i >> 8}.${i & 255}`, 0)));
+    expect(engine.stats().keys.failures).toBe(1000);
+    engine.evaluate([failure('192.0.2.3', 3600)]);
+    expect(engine.stats().keys.failures).toBe(1);
+    const rows = engine.takeDirty();
+    expect(rows.filter((row) => row.rule === 'failures' && row.state === null)).toHaveLength(1000);
+  });
+
+  it('does not let a host whose clock is hours ahead close incidents or make other events late', () => {
+    const received = (event: SecurityEvent, second: number): SecurityEvent => ({
+      ...event,
+      'event.created': new Date(Date.UTC(2026, 10, 21, 10, 0, second)).toISOString(),
+    });
+    const engine = new RuleEngine({ rules: RULE(3), sweepEvery: 60_000 });
+    const changes = [
+      ...engine.evaluate([0, 1, 2].map((s) => received(failure('192.0.2.4', s), s))),
+      // Received at second 3, stamped 14 hours ahead.
+      ...engine.evaluate([received(failure('198.51.100.1', 50_400), 3)]),
+      ...engine.evaluate([4, 5].map((s) => received(failure('192.0.2.4', s), s))),
+    ];
+    expect(engine.stats().late).toBe(0);
+    const incidents = [...latestIncidents(changes).values()];
+    expect(incidents.map((incident) => [incident.key['source.ip'], incident.count, incident.status])).toEqual(
+      [['192.0.2.4', 5, 'open']],
+    );
+  });
+
+  it('drops events later than the allowed lateness, counting them', () => {
+    const engine = new RuleEngine({ rules: RULE(2), lateness: 60_000 });
+    engine.evaluate([failure('192.0.2.5', 600), failure('192.0.2.6', 0), failure('192.0.2.6', 1)]);
+    expect(engine.stats().late).toBe(2);
+  });
+});
