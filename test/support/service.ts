@@ -26,6 +26,8 @@ export function removeDir(dir: string): void {
 
 export interface RunningProcess {
   url: string;
+  /** Syslog ports bound (UDP and TCP share one number). */
+  syslog: { udp?: number; tcp?: number; tls?: number };
   child: ChildProcess;
   stdout: string[];
   stderr: () => string;
@@ -45,6 +47,7 @@ export function startService(dataDir: string, env: Record<string, string> = {}):
       BULWARK_DATA_DIR: dataDir,
       BULWARK_HTTP_PORT: '0',
       BULWARK_HTTP_HOST: '127.0.0.1',
+      BULWARK_SYSLOG_PORT: '0',
       BULWARK_API_KEYS: KEYS_ENV,
       ...env,
     },
@@ -68,8 +71,15 @@ export function startService(dataDir: string, env: Record<string, string> = {}):
         buffered = buffered.slice(newline + 1);
         stdout.push(line);
         if (line.includes('bulwark standalone listening')) {
-          const url = (JSON.parse(line) as { url: string }).url;
-          resolve({ url, child, stdout, stderr: () => stderr, exited });
+          const started = JSON.parse(line) as { url: string; syslog: RunningProcess['syslog'] | null };
+          resolve({
+            url: started.url,
+            syslog: started.syslog ?? {},
+            child,
+            stdout,
+            stderr: () => stderr,
+            exited,
+          });
         }
         newline = buffered.indexOf('\n');
       }

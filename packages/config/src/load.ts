@@ -33,6 +33,8 @@ export class ConfigError extends Error {
 
 /** The loaded configuration plus the API keys taken from the environment (hashed on the way in). */
 export interface LoadedConfig extends Config {
+  /** Secrets, from the environment only. */
+  readonly secrets: Readonly<{ syslogTlsPassphrase?: string }>;
   /** Absolute path of the YAML file read, or null when none was. */
   readonly file: string | null;
   /** Keys from `BULWARK_API_KEYS` (hashes only) followed by the hashed keys of the file. */
@@ -125,13 +127,30 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const config = parsed.data;
-  // Rule files are relative to the file that names them, or to the working directory.
+  // Files named in the config are relative to it, or to the working directory.
   const base = file === null ? cwd : path.dirname(file);
+  const tls = config.syslog.tls;
   return deepFreeze({
     ...config,
     data_dir: path.resolve(cwd, config.data_dir),
     rules: { ...config.rules, files: config.rules.files.map((rules) => path.resolve(base, rules)) },
+    syslog: {
+      ...config.syslog,
+      ...(tls === undefined
+        ? {}
+        : {
+            tls: {
+              ...tls,
+              cert: path.resolve(base, tls.cert),
+              key: path.resolve(base, tls.key),
+              ...(tls.ca === undefined ? {} : { ca: path.resolve(base, tls.ca) }),
+            },
+          }),
+    },
     file,
     keys: [...envKeys.keys, ...config.api_keys],
+    secrets: env.BULWARK_SYSLOG_TLS_PASSPHRASE
+      ? { syslogTlsPassphrase: env.BULWARK_SYSLOG_TLS_PASSPHRASE }
+      : {},
   });
 }

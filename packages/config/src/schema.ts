@@ -78,7 +78,39 @@ export const ConfigSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
-  syslog: z.strictObject({ port: Port.default(5514) }).prefault({}),
+  syslog: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Address to bind; `::` takes IPv4 and IPv6. */
+      host: z.string().min(1).default('::'),
+      /** UDP and TCP port (the same number for both). */
+      port: Port.default(5514),
+      udp: z.boolean().default(true),
+      tcp: z.boolean().default(true),
+      /** RFC 5425 syslog over TLS; on when a certificate and key are given. */
+      tls: z
+        .strictObject({
+          port: Port.default(6514),
+          /** PEM files. The key's passphrase, if any, comes from BULWARK_SYSLOG_TLS_PASSPHRASE. */
+          cert: z.string().min(1),
+          key: z.string().min(1),
+          /** CA that client certificates must chain to (for client_auth optional or required). */
+          ca: z.string().min(1).optional(),
+          client_auth: z.enum(['none', 'optional', 'required']).default('none'),
+        })
+        .optional(),
+      /** Sender networks allowed (CIDRs); empty allows everyone. */
+      allow: z.array(z.string().min(1)).default([]),
+      max_message_bytes: ByteSize.default(65_536),
+      /** What to do with a longer message: keep its first max_message_bytes, or drop it. */
+      oversized: z.enum(['truncate', 'drop']).default('truncate'),
+      max_connections: z.number().int().min(1).default(1000),
+      /** A connection silent this long is closed (0: never). */
+      idle_timeout: Duration.default(600_000),
+      /** Most messages committed in one batch. */
+      batch_size: z.number().int().min(1).max(100_000).default(1000),
+    })
+    .prefault({}),
   classifier: z
     .strictObject({
       /** Zone of timestamps written without one (RFC 3164): UTC, a fixed offset such as +02:00, or an IANA name. */

@@ -1,12 +1,13 @@
 import { CidrSet, type IncidentKey, type SecurityEvent } from '@bulwark/schemas';
-import type { CompiledRule, Detector, EventRef } from './detectors/detector.js';
+import type { CompiledRule, Detector, EventRef, Observation } from './detectors/detector.js';
 import { DistinctDetector } from './detectors/distinct.js';
 import { FirstSeenDetector } from './detectors/first-seen.js';
+import { KeySpace } from './detectors/keyed-state.js';
 import { RateDetector } from './detectors/rate.js';
 import { SequenceDetector } from './detectors/sequence.js';
 import { ThresholdDetector } from './detectors/threshold.js';
 import { Episodes } from './episodes.js';
-import { categoriesOf, compileFilter } from './filter.js';
+import { categoriesOfRule, compileFilter } from './filter.js';
 import type { IncidentChange, RuleStateRow } from './rule.js';
 import type { Allowlist, RuleSpec } from './spec/schema.js';
 
@@ -34,6 +35,7 @@ export interface EngineStats {
 interface Loaded {
   rule: CompiledRule;
   detector: Detector;
+  space: KeySpace;
   allow?: { cidrs: CidrSet; users: Set<string> };
 }
 
@@ -49,6 +51,47 @@ const DEFAULT_SWEEP_EVERY = 300_000;
  * other event into a late one.
  */
 const CLOCK_SKEW = 300_000;
+
+/** The incident key of an event: the values of the rule's `group_by` fields. */
+function keyFieldsOf(event: SecurityEvent, groupBy: readonly string[]): IncidentKey {
+  const key: IncidentKey = {};
+  for (const name of groupBy) key[name] = String((event as Record<string, unknown>)[name]);
+  return key;
+}
+
+/** See `RuleEngine.observation`. */
+class ReusedObservation implements Observation {
+  event = undefined as unknown as SecurityEvent;
+  t = 0;
+  key = '';
+  tick = 0;
+  private rule = undefined as unknown as CompiledRule;
+  private made: EventRef | undefined;
+
+  reset(event: SecurityEvent, t: number, key: string, tick: number, rule: CompiledRule): this {
+    this.event = event;
+    this.t = t;
+    this.key = key;
+    this.tick = tick;
+    this.rule = rule;
+    this.made = undefined;
+    return this;
+  }
+
+  ref(): EventRef {
+    if (this.made !== undefined) return this.made;
+    const ref: EventRef = { t: this.t, id: this.event['event.id'] };
+    const fields = this.rule.summaryFields;
+    if (fields.length > 0) {
+      ref.values = fields.map((name) => {
+        const value = (this.event as Record<string, unknown>)[name];
+        return value === undefined || value === null ? undefined : String(value);
+      });
+    }
+    this.made = ref;
+    return ref;
+  }
+}
 
 /** Fields named in braces in a summary template, other than the built-in ones. */
 function summaryFields(spec: RuleSpec): string[] {
@@ -81,6 +124,10 @@ export class RuleEngine {
   /** Rules by the `bulwark.category` values they admit; rules admitting any are under ''. */
   private byCategory = new Map<string, Loaded[]>();
   private readonly episodes = new Episodes();
+  /** One observation object reused for every rule and event: nothing is allocated per look. */
+  private readonly observation = new ReusedObservation();
+  /** Keys by the fields they group by: rules grouping alike share one map (see KeySpace). */
+  private readonly spaces = new Map<string, KeySpace>();
   private globalAllow: Loaded['allow'];
   private watermark = Number.NEGATIVE_INFINITY;
   private lastSweep = Number.NEGATIVE_INFINITY;
@@ -114,19 +161,22 @@ export class RuleEngine {
           summaryFields: summaryFields(spec),
         };
         const old = previous.get(spec.name);
+        const space = this.spaceFor(spec);
         let detector: Detector;
         if (old && compatible(old.rule.spec, spec)) {
           detector = old.detector;
           detector.reconfigure(rule);
-        } else detector = this.createDetector(rule);
-        const entry: Loaded = { rule, detector };
+          previous.delete(spec.name);
+        } else detector = this.createDetector(rule, space);
+        const entry: Loaded = { rule, detector, space };
         const ruleAllow = allowOf(spec.allow);
         if (ruleAllow) entry.allow = ruleAllow;
         return entry;
       });
+    for (const dropped of previous.values()) dropped.detector.dispose();
     this.byCategory = new Map();
     for (const entry of this.loaded) {
-      for (const category of categoriesOf(entry.rule.spec.filter) ?? ['']) {
+      for (const category of categoriesOfRule(entry.rule.spec) ?? ['']) {
         const list = this.byCategory.get(category) ?? [];
         list.push(entry);
         this.byCategory.set(category, list);
@@ -138,18 +188,38 @@ export class RuleEngine {
     return this.loaded.map((entry) => entry.rule.spec);
   }
 
-  private createDetector(rule: CompiledRule): Detector {
+  private bySpace(): Map<KeySpace, Loaded[]> {
+    const spaces = new Map<KeySpace, Loaded[]>();
+    for (const entry of this.loaded) {
+      const list = spaces.get(entry.space) ?? [];
+      list.push(entry);
+      spaces.set(entry.space, list);
+    }
+    return spaces;
+  }
+
+  private spaceFor(spec: RuleSpec): KeySpace {
+    const signature = spec.group_by.join(KEY_SEPARATOR);
+    let space = this.spaces.get(signature);
+    if (space === undefined) {
+      space = new KeySpace();
+      this.spaces.set(signature, space);
+    }
+    return space;
+  }
+
+  private createDetector(rule: CompiledRule, space: KeySpace): Detector {
     switch (rule.spec.type) {
       case 'threshold':
-        return new ThresholdDetector(rule);
+        return new ThresholdDetector(rule, space);
       case 'distinct':
-        return new DistinctDetector(rule);
+        return new DistinctDetector(rule, space);
       case 'first_seen':
-        return new FirstSeenDetector(rule);
+        return new FirstSeenDetector(rule, space);
       case 'sequence':
-        return new SequenceDetector(rule, (kind, key, since) => this.episodes.seen(kind, key, since));
+        return new SequenceDetector(rule, (kind, key, since) => this.episodes.seen(kind, key, since), space);
       case 'rate':
-        return new RateDetector(rule);
+        return new RateDetector(rule, space);
     }
   }
 
@@ -164,7 +234,7 @@ export class RuleEngine {
       if (clock > this.watermark) {
         this.watermark = clock;
         this.metaDirty = true;
-        this.episodes.closeDue(clock, out);
+        this.episodes.closeDue(clock);
         if (clock - this.lastSweep >= this.sweepEvery) this.sweep();
       } else if (t < this.watermark - this.lateness) {
         this.late += 1;
@@ -173,35 +243,30 @@ export class RuleEngine {
       if (allowed(this.globalAllow, event)) continue;
       this.tick += 1;
       const specific = this.byCategory.get(event['bulwark.category']);
-      if (specific) for (const entry of specific) this.apply(entry, event, t, out);
-      for (const entry of anyCategory) this.apply(entry, event, t, out);
+      if (specific) for (const entry of specific) this.apply(entry, event, t);
+      for (const entry of anyCategory) this.apply(entry, event, t);
     }
+    this.episodes.flush(out);
     return out;
   }
 
-  private apply(entry: Loaded, event: SecurityEvent, t: number, out: IncidentChange[]): void {
-    const { rule, detector } = entry;
+  private apply(entry: Loaded, event: SecurityEvent, t: number): void {
+    const { rule, detector, space } = entry;
     if (!rule.filter(event) || allowed(entry.allow, event)) return;
-    const keyFields: IncidentKey = {};
+    const groupBy = rule.spec.group_by;
     let key = '';
-    for (const name of rule.spec.group_by) {
-      const value = (event as Record<string, unknown>)[name];
+    for (let i = 0; i < groupBy.length; i += 1) {
+      const value = (event as Record<string, unknown>)[groupBy[i] as string];
       if (value === undefined || value === null || value === '') return;
-      keyFields[name] = String(value);
-      key = key === '' ? String(value) : `${key}${KEY_SEPARATOR}${String(value)}`;
+      key = i === 0 ? String(value) : `${key}${KEY_SEPARATOR}${String(value)}`;
     }
-    const ref: EventRef = { t, id: event['event.id'] };
-    if (rule.summaryFields.length > 0) {
-      ref.values = rule.summaryFields.map((name) => {
-        const value = (event as Record<string, unknown>)[name];
-        return value === undefined || value === null ? undefined : String(value);
-      });
-    }
-    const open = this.episodes.get(rule.spec.kind, key, t, out) !== undefined;
-    const verdict = detector.observe({ event, t, key, ref, tick: this.tick }, open);
+    space.focus(key);
+    const observation = this.observation.reset(event, t, key, this.tick, rule);
+    const open = this.episodes.isOpen(rule.spec.kind, key, t);
+    const verdict = detector.observe(observation, open);
     if (verdict === null) return;
-    if (verdict === 'absorb') this.episodes.absorb(rule, key, ref, out);
-    else this.episodes.openWith(rule, key, keyFields, verdict, out);
+    if (verdict === 'absorb') this.episodes.absorb(rule, key, observation.ref());
+    else this.episodes.openWith(rule, key, keyFieldsOf(event, groupBy), verdict);
   }
 
   private sweep(): void {
@@ -214,7 +279,20 @@ export class RuleEngine {
   takeDirty(): RuleStateRow[] {
     const rows: RuleStateRow[] = [];
     for (const entry of this.loaded) {
-      for (const row of entry.detector.takeDirty()) rows.push({ rule: entry.rule.spec.name, ...row });
+      const rule = entry.rule.spec.name;
+      for (const key of entry.detector.states.takeDeleted()) rows.push({ rule, key, state: null });
+      for (const row of entry.detector.takeOwnDirty()) rows.push({ rule, ...row });
+    }
+    // Changed keys are read once per key space, their slots giving every rule's state at once.
+    for (const [space, entries] of this.bySpace()) {
+      for (const key of space.takeDirty()) {
+        const slots = space.slots(key);
+        if (slots === undefined) continue;
+        for (const entry of entries) {
+          const state = slots[entry.detector.states.index];
+          if (state !== undefined) rows.push({ rule: entry.rule.spec.name, key, state });
+        }
+      }
     }
     for (const row of this.episodes.takeDirty()) rows.push({ rule: EPISODE_ROW, ...row });
     if (this.metaDirty) {

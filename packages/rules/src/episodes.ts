@@ -12,11 +12,14 @@ import type { IncidentChange } from './rule.js';
 
 /** Values of a summary field listed in an incident; more are counted, not kept. */
 const LISTED_VALUES = 5;
+const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical'];
 
 /** One incident while it goes on: what the engine keeps per kind and key. */
 interface Episode {
   id: string;
   kind: IncidentKind;
+  /** The key as the state maps hold it (values of `group_by`, joined). */
+  keyText: string;
   key: IncidentKey;
   /** The rule that opened it. */
   rule: string;
@@ -33,9 +36,21 @@ interface Episode {
   lastEvent: string;
 }
 
+/** What happened to an incident during the current batch: reported once, at the end of it. */
+interface Pending {
+  type: IncidentChange['type'];
+  episode: Episode;
+  /** Severity when the batch began, for updates: a rise is what earns a new notification. */
+  previousSeverity: Severity;
+  /** Whether it opened in this batch (and so is reported as opened, even if it also closed). */
+  opened: boolean;
+}
+
 interface Deadline {
   at: number;
-  slot: string;
+  kind: string;
+  key: string;
+  id: string;
 }
 
 /** A binary min-heap of deadlines: closing due episodes costs log n, not a scan of them all. */
@@ -77,65 +92,68 @@ class DeadlineHeap {
     items[i] = last;
     return top;
   }
-
-  get size(): number {
-    return this.items.length;
-  }
 }
 
-const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical'];
+const SLOT_SEPARATOR = '\u0000';
 
 function slotOf(kind: string, key: string): string {
-  return `${kind}\u0000${key}`;
+  return `${kind}${SLOT_SEPARATOR}${key}`;
 }
 
 /**
  * The incidents in progress, one per kind and key: opened by a rule's trigger, updated as matching
  * events arrive, closed once quiet for the `quiet` of the rules feeding them (in event time). Ids
- * are derived from kind, key and the episode's first event, so replay and live agree.
+ * are derived from kind, key and the episode's first event, so replay and live agree. Changes are
+ * gathered during a batch and reported once per incident at its end (`flush`): an incident absorbing
+ * thousands of events in a batch costs one change, not thousands.
  */
 export class Episodes {
-  private readonly open = new Map<string, Episode>();
-  /** When episodes recently closed, for rules that look back at incidents (`sequence`). */
-  private readonly recentlyClosed = new Map<string, number>();
+  private readonly open = new Map<string, Map<string, Episode>>();
+  /** When episodes recently closed, by kind and key, for rules that look back at incidents (`sequence`). */
+  private readonly recentlyClosed = new Map<string, Map<string, number>>();
   private readonly deadlines = new DeadlineHeap();
-  private readonly dirty = new Set<string>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly dirty = new Set<Episode>();
+  private readonly deleted = new Set<string>();
+  private count = 0;
 
-  /** The open episode of `kind` for `key` at time `t`, closing it first if it went quiet before `t`. */
-  get(kind: string, key: string, t: number, out: IncidentChange[]): Episode | undefined {
-    const slot = slotOf(kind, key);
-    const episode = this.open.get(slot);
-    if (episode && t > episode.last + episode.quiet) {
-      this.close(slot, episode, out);
-      return undefined;
+  private byKind(kind: string): Map<string, Episode> {
+    let map = this.open.get(kind);
+    if (map === undefined) {
+      map = new Map();
+      this.open.set(kind, map);
     }
-    return episode;
+    return map;
+  }
+
+  /** Whether an incident of `kind` is open for `key` at time `t`; one quiet since before `t` closes now. */
+  isOpen(kind: string, key: string, t: number): boolean {
+    const episode = this.open.get(kind)?.get(key);
+    if (episode === undefined) return false;
+    if (t > episode.last + episode.quiet) {
+      this.close(episode);
+      return false;
+    }
+    return true;
   }
 
   /** Whether an incident of `kind` was open for `key` at any time since `since`. */
   seen(kind: string, key: string, since: number): boolean {
-    const slot = slotOf(kind, key);
-    if (this.open.has(slot)) return true;
-    const closed = this.recentlyClosed.get(slot);
+    if (this.open.get(kind)?.has(key)) return true;
+    const closed = this.recentlyClosed.get(kind)?.get(key);
     return closed !== undefined && closed >= since;
   }
 
-  openWith(
-    rule: CompiledRule,
-    key: string,
-    keyFields: IncidentKey,
-    trigger: Trigger,
-    out: IncidentChange[],
-  ): void {
+  openWith(rule: CompiledRule, key: string, keyFields: IncidentKey, trigger: Trigger): void {
     const spec = rule.spec;
-    const first = trigger.events[0] as EventRef;
     const episode: Episode = {
-      id: incidentId(spec.kind, keyFields, first.t),
+      id: incidentId(spec.kind, keyFields, trigger.first),
       kind: spec.kind,
+      keyText: key,
       key: keyFields,
       rule: spec.name,
-      first: first.t,
-      last: first.t,
+      first: trigger.first,
+      last: trigger.first,
       count: 0,
       severity: trigger.severity ?? spec.severity,
       quiet: spec.quiet,
@@ -147,64 +165,99 @@ export class Episodes {
     for (const ref of trigger.events) this.record(episode, rule, ref);
     episode.count = Math.max(trigger.count, trigger.events.length);
     this.escalate(episode, rule);
-    const slot = slotOf(spec.kind, key);
-    this.open.set(slot, episode);
-    this.recentlyClosed.delete(slot);
-    this.deadlines.push({ at: episode.last + episode.quiet, slot });
-    this.dirty.add(slot);
-    out.push({ type: 'opened', incident: toIncident(episode) });
+    this.byKind(spec.kind).set(key, episode);
+    this.count += 1;
+    this.recentlyClosed.get(spec.kind)?.delete(key);
+    this.deadlines.push({ at: episode.last + episode.quiet, kind: spec.kind, key, id: episode.id });
+    this.dirty.add(episode);
+    this.pending.set(episode.id, {
+      type: 'opened',
+      episode,
+      previousSeverity: episode.severity,
+      opened: true,
+    });
   }
 
-  absorb(rule: CompiledRule, key: string, ref: EventRef, out: IncidentChange[]): void {
-    const slot = slotOf(rule.spec.kind, key);
-    const episode = this.open.get(slot);
-    if (!episode || episode.lastEvent === ref.id) return;
-    const previousSeverity = episode.severity;
-    const previousDeadline = episode.last + episode.quiet;
+  absorb(rule: CompiledRule, key: string, ref: EventRef): void {
+    const episode = this.open.get(rule.spec.kind)?.get(key);
+    if (episode === undefined || episode.lastEvent === ref.id) return;
+    if (!this.pending.has(episode.id)) {
+      this.pending.set(episode.id, {
+        type: 'updated',
+        episode,
+        previousSeverity: episode.severity,
+        opened: false,
+      });
+    }
     this.record(episode, rule, ref);
     episode.count += 1;
     if (rule.spec.quiet > episode.quiet) episode.quiet = rule.spec.quiet;
     this.escalate(episode, rule);
-    if (episode.last + episode.quiet > previousDeadline) {
-      this.deadlines.push({ at: episode.last + episode.quiet, slot });
-    }
-    this.dirty.add(slot);
-    out.push({ type: 'updated', incident: toIncident(episode), previousSeverity });
+    this.dirty.add(episode);
   }
 
   /** Closes every episode quiet since before `watermark`. */
-  closeDue(watermark: number, out: IncidentChange[]): void {
+  closeDue(watermark: number): void {
     for (;;) {
       const next = this.deadlines.peek();
       if (!next || next.at >= watermark) return;
       this.deadlines.pop();
-      const episode = this.open.get(next.slot);
-      // Deadlines move as episodes absorb events; only the current one closes.
-      if (episode && episode.last + episode.quiet === next.at) this.close(next.slot, episode, out);
+      const episode = this.open.get(next.kind)?.get(next.key);
+      if (episode === undefined || episode.id !== next.id) continue;
+      const due = episode.last + episode.quiet;
+      // Deadlines are not moved as episodes absorb events; a stale one is put back at the real time.
+      if (due >= watermark) this.deadlines.push({ ...next, at: due });
+      else this.close(episode);
     }
   }
 
-  private close(slot: string, episode: Episode, out: IncidentChange[]): void {
-    this.open.delete(slot);
-    this.recentlyClosed.set(slot, episode.last);
-    this.dirty.add(slot);
-    out.push({ type: 'closed', incident: { ...toIncident(episode), status: 'resolved' } });
+  /** Reports what changed since the last flush, one change per incident, in order of first change. */
+  flush(out: IncidentChange[]): void {
+    for (const { type, episode, previousSeverity, opened } of this.pending.values()) {
+      const incident = toIncident(episode);
+      if (opened) out.push({ type: 'opened', incident });
+      else if (type === 'updated') out.push({ type, incident, previousSeverity });
+      if (type === 'closed') out.push({ type, incident: { ...incident, status: 'resolved' } });
+    }
+    this.pending.clear();
+  }
+
+  private close(episode: Episode): void {
+    this.open.get(episode.kind)?.delete(episode.keyText);
+    this.count -= 1;
+    let closed = this.recentlyClosed.get(episode.kind);
+    if (closed === undefined) {
+      closed = new Map();
+      this.recentlyClosed.set(episode.kind, closed);
+    }
+    closed.set(episode.keyText, episode.last);
+    this.dirty.delete(episode);
+    this.deleted.add(slotOf(episode.kind, episode.keyText));
+    const pending = this.pending.get(episode.id);
+    this.pending.set(episode.id, {
+      type: 'closed',
+      episode,
+      previousSeverity: pending?.previousSeverity ?? episode.severity,
+      opened: pending?.opened ?? false,
+    });
   }
 
   private record(episode: Episode, rule: CompiledRule, ref: EventRef): void {
     if (ref.t < episode.first) episode.first = ref.t;
     if (ref.t > episode.last) episode.last = ref.t;
-    episode.evidence = appendEvidence(episode.evidence, ref.id);
+    appendEvidence(episode.evidence, ref.id);
     episode.lastEvent = ref.id;
-    rule.summaryFields.forEach((field, index) => {
+    const fields = rule.summaryFields;
+    for (let index = 0; index < fields.length; index += 1) {
       const value = ref.values?.[index];
-      if (value === undefined) return;
+      if (value === undefined) continue;
+      const field = fields[index] as string;
       const list = episode.values[field] ?? { listed: [], more: 0 };
       episode.values[field] = list;
-      if (list.listed.includes(value)) return;
+      if (list.listed.includes(value)) continue;
       if (list.listed.length < LISTED_VALUES) list.listed.push(value);
       else list.more += 1;
-    });
+    }
   }
 
   private escalate(episode: Episode, rule: CompiledRule): void {
@@ -218,24 +271,36 @@ export class Episodes {
 
   /** Forgets what sequence rules could still look back at, once older than `before`. */
   sweep(before: number): void {
-    for (const [slot, last] of this.recentlyClosed) if (last < before) this.recentlyClosed.delete(slot);
+    for (const closed of this.recentlyClosed.values()) {
+      for (const [key, last] of closed) if (last < before) closed.delete(key);
+    }
   }
 
   takeDirty(): { key: string; state: unknown }[] {
     const rows: { key: string; state: unknown }[] = [];
-    for (const slot of this.dirty) rows.push({ key: slot, state: this.open.get(slot) ?? null });
+    for (const slot of this.deleted) rows.push({ key: slot, state: null });
+    for (const episode of this.dirty)
+      rows.push({ key: slotOf(episode.kind, episode.keyText), state: episode });
+    this.deleted.clear();
     this.dirty.clear();
     return rows;
   }
 
   load(slot: string, state: unknown): void {
     const episode = state as Episode;
-    this.open.set(slot, episode);
-    this.deadlines.push({ at: episode.last + episode.quiet, slot });
+    this.byKind(episode.kind).set(episode.keyText, episode);
+    this.count += 1;
+    this.deadlines.push({
+      at: episode.last + episode.quiet,
+      kind: episode.kind,
+      key: episode.keyText,
+      id: episode.id,
+    });
+    void slot;
   }
 
   size(): number {
-    return this.open.size;
+    return this.count;
   }
 }
 

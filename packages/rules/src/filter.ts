@@ -1,5 +1,5 @@
 import type { SecurityEvent } from '@bulwark/schemas';
-import type { FieldCondition, Filter } from './spec/schema.js';
+import type { FieldCondition, Filter, RuleSpec } from './spec/schema.js';
 
 export type Predicate = (event: SecurityEvent) => boolean;
 
@@ -56,6 +56,28 @@ export function compileFilter(filter: Filter): Predicate {
  * offer each event only to the rules that can match it.
  */
 export function categoriesOf(filter: Filter): string[] | null {
+  return categoriesOfFilter(filter);
+}
+
+/**
+ * The categories a rule can match: its filter's, narrowed for a sequence to those of its event
+ * steps (an event matching no step is of no use to it). Null when any category will do.
+ */
+export function categoriesOfRule(rule: RuleSpec): string[] | null {
+  const own = categoriesOfFilter(rule.filter);
+  if (rule.type !== 'sequence') return own;
+  const steps: string[] = [];
+  for (const step of rule.steps) {
+    if (!('filter' in step)) continue;
+    const categories = categoriesOfFilter(step.filter);
+    if (categories === null) return own;
+    steps.push(...categories);
+  }
+  if (own === null) return steps;
+  return own.filter((category) => steps.includes(category));
+}
+
+function categoriesOfFilter(filter: Filter): string[] | null {
   const condition = filter['bulwark.category'];
   if (condition === undefined) return null;
   if (typeof condition === 'string') return [condition];

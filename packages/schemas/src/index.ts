@@ -3,6 +3,7 @@ export * from './cidr.js';
 export * from './event.js';
 export * from './ids.js';
 export * from './incident.js';
+export * from './metrics.js';
 export * from './notification.js';
 export * from './raw-log.js';
 export * from './topics.js';

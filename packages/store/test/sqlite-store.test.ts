@@ -100,7 +100,7 @@ describe('SqliteStore', () => {
     await store.close();
     const db = new Database(path.join(dataDir, 'bulwark.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
   });
 

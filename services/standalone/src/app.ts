@@ -1,8 +1,8 @@
-import { apiRoutes, auth, health, type KnownKey, problems } from '@bulwark/api';
+import { apiRoutes, auth, health, type KnownKey, metricsRoute, problems } from '@bulwark/api';
 import type { LoadedConfig } from '@bulwark/config';
 import { httpReceiver } from '@bulwark/ingest';
 import type { Logger } from '@bulwark/logger';
-import type { RawLog } from '@bulwark/schemas';
+import type { MetricSample, RawLog } from '@bulwark/schemas';
 import type { Store } from '@bulwark/store';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -16,6 +16,8 @@ export interface AppDeps {
   /** Commits a batch of raw lines (classify, store, publish); resolves once durable. */
   accept: (raws: RawLog[]) => Promise<unknown>;
   isReady: () => boolean;
+  /** Every stage's metrics, for `/metrics`. */
+  metrics: () => MetricSample[];
 }
 
 /** Builds the HTTP side of the standalone service without listening (tests use `inject`). */
@@ -48,5 +50,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authorize: app.requireScope('ingest'),
   });
   await app.register(apiRoutes, { store: deps.store });
+  await app.register(metricsRoute, { collect: deps.metrics });
   return app;
 }

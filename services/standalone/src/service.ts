@@ -1,5 +1,6 @@
 import { MemoryBus } from '@bulwark/bus';
 import type { LoadedConfig } from '@bulwark/config';
+import { type SyslogListeners, startSyslogListeners } from '@bulwark/ingest';
 import type { Logger } from '@bulwark/logger';
 import { ConsoleNotifier, type Route } from '@bulwark/notify';
 import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
@@ -8,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { resolveKeys } from './keys.js';
 import { watchRuleFiles } from './rule-watch.js';
-import { classifierOptions, createEngine, loadConfiguredRules, rulesAllow } from './wiring.js';
+import { classifierOptions, createEngine, loadConfiguredRules, rulesAllow, syslogOptions } from './wiring.js';
 
 /** The console channel until routing is configurable: every new incident is logged. */
 const DEFAULT_ROUTES: Route[] = [{ channel: 'console', recipients: ['log'] }];
@@ -17,6 +18,8 @@ export interface RunningService {
   app: FastifyInstance;
   /** `http://host:port` the service listens on. */
   url: string;
+  /** The syslog ports bound, when syslog is on. */
+  syslogPorts: Readonly<{ udp?: number; tcp?: number; tls?: number }>;
   /** The admin key generated on this start, if one was (print it once). */
   generatedKey: string | null;
   /** Stops accepting, drains what was accepted, then closes the database. */
@@ -48,6 +51,7 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
   const { keys, generated } = resolveKeys(config.keys, config.data_dir);
 
   let ready = false;
+  let syslog: SyslogListeners | null = null;
   const app = await buildApp({
     config,
     logger,
@@ -55,6 +59,7 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
     store,
     accept: (raws) => classifyStage.accept(raws),
     isReady: () => ready,
+    metrics: () => [...classifyStage.metrics(), ...rulesStage.metrics(), ...(syslog?.metricSamples() ?? [])],
   });
 
   await rulesStage.start();
@@ -66,14 +71,22 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
     return next.rules.length;
   });
   const url = await app.listen({ host: config.http.host, port: config.http.port });
+  if (config.syslog.enabled) {
+    syslog = await startSyslogListeners(syslogOptions(config, logger, (raws) => classifyStage.accept(raws)));
+  }
   ready = true;
-  logger.info({ url, data_dir: config.data_dir, config_file: config.file }, 'bulwark standalone listening');
+  logger.info(
+    { url, syslog: syslog?.ports ?? null, data_dir: config.data_dir, config_file: config.file },
+    'bulwark standalone listening',
+  );
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
       ready = false;
       watcher.close();
+      // Syslog first: it commits what it has read through the same stages that are still up.
+      await syslog?.close();
       await app.close();
       await bus.drain();
       await rulesStage.stop();
@@ -85,5 +98,5 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
     })();
     return stopping;
   };
-  return { app, url, generatedKey: generated, stop };
+  return { app, url, syslogPorts: syslog?.ports ?? {}, generatedKey: generated, stop };
 }

@@ -1,6 +1,8 @@
 import type { LoadedConfig } from '@bulwark/config';
+import type { SyslogListenerOptions, SyslogLog } from '@bulwark/ingest';
 import type { ClassifyOptions } from '@bulwark/parsers';
 import { type Allowlist, type LoadedRules, loadRuleFiles, RuleEngine } from '@bulwark/rules';
+import type { RawLog } from '@bulwark/schemas';
 
 /** The classifier's options as the configuration gives them; live ingest and replay share them. */
 export function classifierOptions(config: LoadedConfig): ClassifyOptions {
@@ -28,4 +30,40 @@ export function createEngine(config: LoadedConfig, rules: LoadedRules): RuleEngi
     allow: rulesAllow(config, rules),
     lateness: config.rules.lateness,
   });
+}
+
+/** The syslog listeners' options as the configuration gives them. */
+export function syslogOptions(
+  config: LoadedConfig,
+  log: SyslogLog,
+  accept: (raws: RawLog[]) => Promise<unknown>,
+): SyslogListenerOptions {
+  const { syslog } = config;
+  const passphrase = config.secrets.syslogTlsPassphrase;
+  return {
+    accept,
+    log,
+    host: syslog.host,
+    port: syslog.port,
+    udp: syslog.udp,
+    tcp: syslog.tcp,
+    allow: syslog.allow,
+    maxMessageBytes: syslog.max_message_bytes,
+    oversized: syslog.oversized,
+    maxConnections: syslog.max_connections,
+    idleTimeoutMs: syslog.idle_timeout,
+    batchSize: syslog.batch_size,
+    ...(syslog.tls === undefined
+      ? {}
+      : {
+          tls: {
+            port: syslog.tls.port,
+            cert: syslog.tls.cert,
+            key: syslog.tls.key,
+            clientAuth: syslog.tls.client_auth,
+            ...(syslog.tls.ca === undefined ? {} : { ca: syslog.tls.ca }),
+            ...(passphrase === undefined ? {} : { passphrase }),
+          },
+        }),
+  };
 }

@@ -14,7 +14,7 @@ export interface CommitterOptions {
   accept: (raws: RawLog[]) => Promise<unknown>;
   /** Most messages in one `accept` call. */
   batchSize: number;
-  /** How long a batch that is not full waits for more messages. */
+  /** How long a batch that is not full waits for more messages; 0: until the next turn of the event loop. */
   flushMs: number;
   /** Messages waiting behind the batch being committed before senders are held (and UDP drops). */
   maxQueued: number;
@@ -27,21 +27,19 @@ export interface CommitterOptions {
 interface Batch {
   raws: RawLog[];
   counts: Record<SyslogTransport, number>;
-  sources: Set<FlowControl>;
   /** Given up on by a drain that ran out of time (already counted as dropped). */
   abandoned: boolean;
 }
 
 function newBatch(): Batch {
-  return { raws: [], counts: { udp: 0, tcp: 0, tls: 0 }, sources: new Set(), abandoned: false };
+  return { raws: [], counts: { udp: 0, tcp: 0, tls: 0 }, abandoned: false };
 }
 
 /**
  * Gathers messages from every listener into batches of at most `batchSize` and commits them one
- * batch at a time through `accept`, in arrival order. While a batch is being committed, the
- * connections that contributed to it are held (their sockets paused), so a connection's later
- * messages wait for its earlier ones; when more than `maxQueued` messages wait, every sender that adds
- * more is held too, and UDP should drop (see `full`). A rejected `accept` is retried with exponential
+ * batch at a time through `accept`, in arrival order, so a connection's later messages are committed
+ * after its earlier ones. When more than `maxQueued` messages wait, every sender that adds more is
+ * held (its socket paused) until there is room again, and UDP should drop (see `full`). A rejected `accept` is retried with exponential
  * backoff, for ever, with the same batch: nothing read from a connection is dropped for it.
  */
 export class Committer {
@@ -50,7 +48,7 @@ export class Committer {
   private inFlight: Batch | null = null;
   /** Messages in `current` and `sealed` (not the one in flight). */
   private waiting = 0;
-  private flushTimer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly heldForRoom = new Set<FlowControl>();
   private idleWaiters: Array<() => void> = [];
@@ -82,7 +80,6 @@ export class Committer {
       const n = Math.min(batchSize - batch.raws.length, raws.length - i);
       for (let k = 0; k < n; k += 1) batch.raws.push(raws[i + k] as RawLog);
       batch.counts[transport] += n;
-      if (source !== null) batch.sources.add(source);
       i += n;
       this.waiting += n;
       if (batch.raws.length >= batchSize) this.seal();
@@ -142,10 +139,7 @@ export class Committer {
       this.sealed.push(this.current);
       this.current = newBatch();
     }
-    if (this.flushTimer !== null) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = null;
-    }
+    this.cancelFlush();
   }
 
   private schedule(): void {
@@ -155,11 +149,16 @@ export class Committer {
       return;
     }
     if (this.current.raws.length > 0 && this.flushTimer === null) {
-      this.flushTimer = setTimeout(() => {
+      const flush = () => {
         this.flushTimer = null;
         this.seal();
         this.schedule();
-      }, this.options.flushMs);
+      };
+      // With nothing in flight, waiting only adds latency: flush once the data already read this
+      // turn of the event loop has joined the batch. Under load, batches grow by themselves while
+      // the previous one commits (group commit).
+      this.flushTimer =
+        this.options.flushMs === 0 ? setImmediate(flush) : setTimeout(flush, this.options.flushMs);
     }
   }
 
@@ -168,7 +167,8 @@ export class Committer {
     if (batch === undefined) return;
     this.waiting -= batch.raws.length;
     this.inFlight = batch;
-    for (const source of batch.sources) source.hold();
+    // Senders are held only when the queue is full (see `add`): holding every contributor of a batch
+    // while it commits made each connection stall and resume once per batch.
     this.releaseRoom();
     this.attempt(batch, 0);
   }
@@ -205,7 +205,6 @@ export class Committer {
     metrics.commit.batches += 1;
     if (batch.abandoned) return;
     this.inFlight = null;
-    for (const source of batch.sources) source.release();
     this.schedule();
     if (this.isIdle()) this.wakeIdle();
   }
@@ -221,11 +220,18 @@ export class Committer {
     }, delay);
   }
 
+  private cancelFlush(): void {
+    const timer = this.flushTimer;
+    if (timer === null) return;
+    if ('refresh' in timer) clearTimeout(timer);
+    else clearImmediate(timer);
+    this.flushTimer = null;
+  }
+
   private giveUp(): void {
     this.gaveUp = true;
-    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.cancelFlush();
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.flushTimer = null;
     this.retryTimer = null;
     const left = [...(this.inFlight ? [this.inFlight] : []), ...this.sealed, this.current];
     for (const batch of left) {

@@ -76,7 +76,7 @@ export interface SyslogListenerOptions {
   initialTimeoutMs?: number;
   /** Most messages per `accept` call, default 1000. */
   batchSize?: number;
-  /** How long a batch that is not full waits for more, default 5 ms. */
+  /** How long a batch that is not full waits for more, default 0: the next turn of the event loop. */
   flushMs?: number;
   /** Messages that may wait behind the batch being committed before senders are held, default 10000. */
   maxQueuedMessages?: number;
@@ -114,7 +114,7 @@ export const SYSLOG_DEFAULTS = {
   idleTimeoutMs: 600_000,
   initialTimeoutMs: 30_000,
   batchSize: 1000,
-  flushMs: 5,
+  flushMs: 0,
   maxQueuedMessages: 10_000,
   retryInitialMs: 100,
   retryMaxMs: 5000,

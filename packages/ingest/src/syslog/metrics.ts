@@ -1,3 +1,4 @@
+import type { MetricSample } from '@bulwark/schemas';
 /** The syslog doors. */
 export type SyslogTransport = 'udp' | 'tcp' | 'tls';
 export const SYSLOG_TRANSPORTS: readonly SyslogTransport[] = ['udp', 'tcp', 'tls'];
@@ -79,12 +80,7 @@ export interface SyslogMetrics {
 }
 
 /** One Prometheus-style sample: `bulwark_<name>_<unit>_total` with `stage` and `transport` labels. */
-export interface MetricSample {
-  name: string;
-  type: 'counter' | 'gauge';
-  labels: Record<string, string>;
-  value: number;
-}
+export type { MetricSample } from '@bulwark/schemas';
 
 function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
   const out = {} as Record<K, number>;

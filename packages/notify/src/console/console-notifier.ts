@@ -1,5 +1,5 @@
 import type { Notification } from '@bulwark/schemas';
-import type { DeliveryResult, Notifier } from '../port.js';
+import type { DeliveryResult, Notifier, Outbound } from '../port.js';
 
 /** The part of a logger the console notifier needs (pino's Logger fits). */
 export interface NotificationLog {
@@ -12,15 +12,16 @@ export class ConsoleNotifier implements Notifier {
 
   constructor(private readonly log: NotificationLog) {}
 
-  async send(notification: Notification): Promise<DeliveryResult> {
+  async send(notification: Outbound | Notification): Promise<DeliveryResult> {
+    const content = 'content' in notification ? notification.content : undefined;
     this.log.warn(
       {
         notification: notification.id,
         incident: notification.incident_id,
         severity: notification.severity,
-        body: notification.body,
+        body: content?.text ?? notification.body,
       },
-      notification.subject,
+      content?.subject ?? notification.subject,
     );
     return { ok: true };
   }

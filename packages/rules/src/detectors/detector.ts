@@ -20,22 +20,37 @@ export type Verdict =
   | Trigger;
 
 export interface Trigger {
-  /** Events that made the condition, oldest first; their ids become the evidence. */
+  /** Time of the first event that made the condition: the incident starts there (and its id with it). */
+  first: number;
+  /** The latest of those events (at most KEPT_REFS), oldest first; their ids become the evidence. */
   events: EventRef[];
-  /** How many events the incident starts with (may exceed `events` when they are not all kept). */
+  /** How many events the incident starts with (more than `events` when not all are kept). */
   count: number;
   severity?: Severity;
 }
 
-/** One event as a rule sees it: its time and the key it groups under. */
+/**
+ * Events a detector keeps per key to cite as evidence. Only the latest few: a key close to a bar
+ * holds its count and times, not every event, which keeps memory small with millions of keys.
+ */
+export const KEPT_REFS = 5;
+
+/** Appends `ref`, keeping the latest KEPT_REFS. */
+export function keepRef(refs: EventRef[], ref: EventRef): void {
+  refs.push(ref);
+  if (refs.length > KEPT_REFS) refs.shift();
+}
+
+/** One event as a rule sees it: its time and the key it groups under. Valid during `observe` only. */
 export interface Observation {
-  event: SecurityEvent;
-  t: number;
+  readonly event: SecurityEvent;
+  readonly t: number;
   /** Canonical key text (values of `group_by`, joined); the state map's key. */
-  key: string;
-  ref: EventRef;
+  readonly key: string;
+  /** The event as evidence; made on first call, as most observations keep nothing. */
+  ref(): EventRef;
   /** Position of this event in evaluation order: what protects recently active keys from sweeps. */
-  tick: number;
+  readonly tick: number;
 }
 
 /** An incident of some kind, open or recently open for a key: what sequence rules look back at. */
@@ -58,10 +73,17 @@ export interface Detector {
   reconfigure(rule: CompiledRule): void;
   /** `open`: whether an incident of the rule's kind is open for this key right now. */
   observe(observation: Observation, open: boolean): Verdict;
-  /** State rows changed since the last call; `null` state means the key is forgotten. */
-  takeDirty(): { key: string; state: unknown }[];
+  /**
+   * Its per-key state, in a slot of the rule's key space: the engine reads the slots of changed keys
+   * to persist them, once per key for every rule of the space.
+   */
+  readonly states: { readonly index: number; takeDeleted(): string[] };
+  /** Rows of state the detector keeps outside its key space (none for most); `null` state deletes. */
+  takeOwnDirty(): { key: string; state: unknown }[];
   load(key: string, state: unknown): void;
   /** Forgets keys idle since before `before`, sparing those touched after tick `sparedAfter`. */
   sweep(before: number, sparedAfter: number): void;
   size(): number;
+  /** Drops all state: the rule is gone. */
+  dispose(): void;
 }

@@ -1,6 +1,13 @@
 import type { DistinctSpec } from '../spec/schema.js';
-import type { CompiledRule, Detector, EventRef, Observation, Verdict } from './detector.js';
-import { KeyedState, type Touched } from './keyed-state.js';
+import {
+  type CompiledRule,
+  type Detector,
+  type EventRef,
+  KEPT_REFS,
+  type Observation,
+  type Verdict,
+} from './detector.js';
+import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
 interface Seen {
   /** The value. */
@@ -9,7 +16,7 @@ interface Seen {
   ts: number[];
   /** Events with it since it entered the window. */
   n: number;
-  /** The latest event with it. */
+  /** The latest event with it, as evidence. */
   ref: EventRef;
 }
 
@@ -23,13 +30,17 @@ interface State extends Touched {
  * an account is a brute force of its own, not part of a distributed one.
  */
 export class DistinctDetector implements Detector {
-  private readonly states = new KeyedState<State>();
+  readonly states: KeyedState<State>;
   private spec: DistinctSpec;
   /** Values kept per key: enough to decide, bounded whatever the input. */
   private maxValues: number;
   private maxTimes: number;
 
-  constructor(public rule: CompiledRule) {
+  constructor(
+    public rule: CompiledRule,
+    space?: KeySpace,
+  ) {
+    this.states = new KeyedState<State>(space);
     this.spec = rule.spec as DistinctSpec;
     this.maxValues = this.spec.threshold * 4;
     this.maxTimes = this.spec.per_value_below ?? 1;
@@ -47,20 +58,26 @@ export class DistinctDetector implements Detector {
     const raw = (o.event as Record<string, unknown>)[this.spec.field];
     if (raw === undefined || raw === null || raw === '') return null;
     const value = String(raw);
-    const state = this.states.touch(
-      o.key,
-      this.states.get(o.key) ?? { touched: o.t, seen: o.tick, values: [] },
-      o.t,
-      o.tick,
-    );
+    const existing = this.states.get(o.key);
+    if (existing === undefined || existing.values.length === 0) {
+      // First value of the key: made at its final size (see ThresholdDetector).
+      const state = { touched: o.t, seen: o.tick, values: [{ v: value, ts: [o.t], n: 1, ref: o.ref() }] };
+      this.states.touch(o.key, state, o.t, o.tick);
+      return null;
+    }
+    const state = this.states.touch(o.key, existing, o.t, o.tick);
     const since = o.t - this.spec.window;
-    state.values = state.values.filter((entry) => {
-      entry.ts = entry.ts.filter((t) => t >= since);
-      return entry.ts.length > 0;
-    });
+    let kept = 0;
+    for (const entry of state.values) {
+      let old = 0;
+      while (old < entry.ts.length && (entry.ts[old] as number) < since) old += 1;
+      if (old > 0) entry.ts.splice(0, old);
+      if (entry.ts.length > 0) state.values[kept++] = entry;
+    }
+    state.values.length = kept;
     let entry = state.values.find((candidate) => candidate.v === value);
     if (!entry) {
-      entry = { v: value, ts: [], n: 0, ref: o.ref };
+      entry = { v: value, ts: [], n: 0, ref: o.ref() };
       state.values.push(entry);
       if (state.values.length > this.maxValues) {
         state.values.sort((a, b) => (a.ts[a.ts.length - 1] ?? 0) - (b.ts[b.ts.length - 1] ?? 0));
@@ -70,18 +87,30 @@ export class DistinctDetector implements Detector {
     entry.ts.push(o.t);
     entry.n += 1;
     if (entry.ts.length > this.maxTimes) entry.ts.shift();
-    entry.ref = o.ref;
+    entry.ref = o.ref();
 
     const limit = this.spec.per_value_below;
-    const counted = limit === undefined ? state.values : state.values.filter((e) => e.ts.length < limit);
-    if (counted.length < this.spec.threshold) return null;
+    let distinct = 0;
+    let count = 0;
+    let first = o.t;
+    for (const e of state.values) {
+      if (limit !== undefined && e.ts.length >= limit) continue;
+      distinct += 1;
+      count += e.n;
+      if ((e.ts[0] as number) < first) first = e.ts[0] as number;
+    }
+    if (distinct < this.spec.threshold) return null;
+    const events = state.values
+      .filter((e) => limit === undefined || e.ts.length < limit)
+      .map((e) => e.ref)
+      .sort((a, b) => a.t - b.t)
+      .slice(-KEPT_REFS);
     state.values = [];
-    const events = counted.map((e) => e.ref).sort((a, b) => a.t - b.t);
-    return { events, count: counted.reduce((sum, e) => sum + e.n, 0) };
+    return { first, events, count };
   }
 
-  takeDirty() {
-    return this.states.takeDirty();
+  takeOwnDirty() {
+    return [];
   }
 
   load(key: string, state: unknown): void {
@@ -90,6 +119,10 @@ export class DistinctDetector implements Detector {
 
   sweep(before: number, sparedAfter: number): void {
     this.states.sweep(before - this.spec.window, sparedAfter);
+  }
+
+  dispose(): void {
+    this.states.clear();
   }
 
   size(): number {

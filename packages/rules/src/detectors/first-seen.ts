@@ -1,6 +1,6 @@
 import type { FirstSeenSpec } from '../spec/schema.js';
 import type { CompiledRule, Detector, Observation, Verdict } from './detector.js';
-import { KeyedState, type Touched } from './keyed-state.js';
+import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
 interface State extends Touched {
   /** Known values and when each was last seen: the key's baseline. */
@@ -24,13 +24,17 @@ const SHARED = '\u0001';
  * Baselines are state like any other: persisted, so a restart does not set off a storm of alerts.
  */
 export class FirstSeenDetector implements Detector {
-  private readonly states = new KeyedState<State>();
+  readonly states: KeyedState<State>;
   private readonly shared = new KeyedState<Shared>();
   private spec: FirstSeenSpec;
   private started: number | undefined;
   private startedDirty = false;
 
-  constructor(public rule: CompiledRule) {
+  constructor(
+    public rule: CompiledRule,
+    space?: KeySpace,
+  ) {
+    this.states = new KeyedState<State>(space);
     this.spec = rule.spec as FirstSeenSpec;
   }
 
@@ -73,7 +77,7 @@ export class FirstSeenDetector implements Detector {
     if (o.t < this.started + this.spec.learning) return null;
     const threshold = this.spec.known_if_shared_by;
     if (threshold !== undefined && sharedBy >= threshold) return null;
-    return open ? 'absorb' : { events: [o.ref], count: 1 };
+    return open ? 'absorb' : { first: o.t, events: [o.ref()], count: 1 };
   }
 
   /** Records that `value` was seen for `o.key`; returns for how many other keys it had been seen. */
@@ -92,8 +96,8 @@ export class FirstSeenDetector implements Detector {
     return others;
   }
 
-  takeDirty() {
-    const rows = [...this.states.takeDirty(), ...this.shared.takeDirty()];
+  takeOwnDirty() {
+    const rows = this.shared.takeDirty();
     if (this.startedDirty) {
       rows.push({ key: META, state: { started: this.started } });
       this.startedDirty = false;
@@ -110,6 +114,11 @@ export class FirstSeenDetector implements Detector {
   sweep(before: number, sparedAfter: number): void {
     this.states.sweep(before - this.spec.remember, sparedAfter);
     this.shared.sweep(before - this.spec.remember, sparedAfter);
+  }
+
+  dispose(): void {
+    this.states.clear();
+    this.shared.clear();
   }
 
   size(): number {

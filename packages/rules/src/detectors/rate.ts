@@ -1,12 +1,20 @@
 import type { RateSpec } from '../spec/schema.js';
-import type { CompiledRule, Detector, EventRef, Observation, Verdict } from './detector.js';
-import { KeyedState, type Touched } from './keyed-state.js';
+import {
+  type CompiledRule,
+  type Detector,
+  type EventRef,
+  keepRef,
+  type Observation,
+  type Verdict,
+} from './detector.js';
+import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
 interface State extends Touched {
   /** Start of the bucket being counted. */
   b: number;
-  /** Events in it. */
+  /** Events in it, and the time of the first. */
   n: number;
+  f: number;
   /** The key's normal rate (events per second), an exponentially weighted mean of past buckets. */
   normal: number;
   /** Buckets that went into `normal`. */
@@ -21,7 +29,6 @@ interface State extends Touched {
 const MIN_HISTORY = 6;
 /** Weight of the newest bucket in the normal rate. */
 const ALPHA = 0.1;
-const KEPT_REFS = 20;
 
 /**
  * `rate`: events per second from one key, measured over buckets of event time, far above an
@@ -30,11 +37,15 @@ const KEPT_REFS = 20;
  * key that floods are normal.
  */
 export class RateDetector implements Detector {
-  private readonly states = new KeyedState<State>();
+  readonly states: KeyedState<State>;
   private spec: RateSpec;
   private seconds: number;
 
-  constructor(public rule: CompiledRule) {
+  constructor(
+    public rule: CompiledRule,
+    space?: KeySpace,
+  ) {
+    this.states = new KeyedState<State>(space);
     this.spec = rule.spec as RateSpec;
     this.seconds = this.spec.bucket / 1000;
   }
@@ -54,6 +65,7 @@ export class RateDetector implements Detector {
         seen: o.tick,
         b: bucket,
         n: 0,
+        f: o.t,
         normal: 0,
         buckets: 0,
         refs: [],
@@ -62,16 +74,16 @@ export class RateDetector implements Detector {
       o.tick,
     );
     if (bucket > state.b) this.nextBucket(state, bucket);
+    if (state.n === 0 || o.t < state.f) state.f = o.t;
     state.n += 1;
-    state.refs.push(o.ref);
-    if (state.refs.length > KEPT_REFS) state.refs.shift();
+    keepRef(state.refs, o.ref());
     if (open) {
       state.high = true;
       return 'absorb';
     }
     if (state.high || !this.tooMany(state)) return null;
     state.high = true;
-    return { events: state.refs, count: state.n };
+    return { first: state.f, events: state.refs, count: state.n };
   }
 
   /**
@@ -108,8 +120,8 @@ export class RateDetector implements Detector {
     state.high = false;
   }
 
-  takeDirty() {
-    return this.states.takeDirty();
+  takeOwnDirty() {
+    return [];
   }
 
   load(key: string, state: unknown): void {
@@ -119,6 +131,10 @@ export class RateDetector implements Detector {
   sweep(before: number, sparedAfter: number): void {
     // A key's normal is worth keeping for a while after it goes quiet: a day of event time.
     this.states.sweep(before - 86_400_000, sparedAfter);
+  }
+
+  dispose(): void {
+    this.states.clear();
   }
 
   size(): number {

@@ -1,7 +1,15 @@
 import { compileFilter, type Predicate } from '../filter.js';
 import type { SequenceSpec } from '../spec/schema.js';
-import type { CompiledRule, Detector, EpisodeLookup, EventRef, Observation, Verdict } from './detector.js';
-import { KeyedState, type Touched } from './keyed-state.js';
+import {
+  type CompiledRule,
+  type Detector,
+  type EpisodeLookup,
+  type EventRef,
+  keepRef,
+  type Observation,
+  type Verdict,
+} from './detector.js';
+import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
 type Step = { kind: 'event'; filter: Predicate; count: number } | { kind: 'incident'; incident: string };
 
@@ -23,14 +31,16 @@ interface State extends Touched {
  * an email change after a login from a new address.
  */
 export class SequenceDetector implements Detector {
-  private readonly states = new KeyedState<State>();
+  readonly states: KeyedState<State>;
   private spec: SequenceSpec;
   private readonly steps: Step[];
 
   constructor(
     public rule: CompiledRule,
     private readonly lookup: EpisodeLookup,
+    space?: KeySpace,
   ) {
+    this.states = new KeyedState<State>(space);
     this.spec = rule.spec as SequenceSpec;
     this.steps = this.spec.steps.map((step) =>
       'incident' in step
@@ -69,8 +79,7 @@ export class SequenceDetector implements Detector {
       o.tick,
     );
     state.next = next;
-    state.hits.push(o.ref);
-    if (state.hits.length > 20) state.hits.shift();
+    keepRef(state.hits, o.ref());
     state.partial += 1;
     if (state.partial < step.count) return null;
     state.partial = 0;
@@ -78,11 +87,11 @@ export class SequenceDetector implements Detector {
     if (state.next < this.steps.length) return null;
     const hits = state.hits;
     this.states.delete(o.key);
-    return open ? 'absorb' : { events: hits, count: 1 };
+    return open ? 'absorb' : { first: (hits[0] as EventRef).t, events: hits, count: 1 };
   }
 
-  takeDirty() {
-    return this.states.takeDirty();
+  takeOwnDirty() {
+    return [];
   }
 
   load(key: string, state: unknown): void {
@@ -91,6 +100,10 @@ export class SequenceDetector implements Detector {
 
   sweep(before: number, sparedAfter: number): void {
     this.states.sweep(before - this.spec.window, sparedAfter);
+  }
+
+  dispose(): void {
+    this.states.clear();
   }
 
   size(): number {

@@ -1,10 +1,19 @@
 import type { ThresholdSpec } from '../spec/schema.js';
-import type { CompiledRule, Detector, EventRef, Observation, Verdict } from './detector.js';
-import { KeyedState, type Touched } from './keyed-state.js';
+import {
+  type CompiledRule,
+  type Detector,
+  type EventRef,
+  keepRef,
+  type Observation,
+  type Verdict,
+} from './detector.js';
+import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
 interface State extends Touched {
-  /** Matching events inside the window, oldest first; never more than threshold - 1 between triggers. */
-  w: EventRef[];
+  /** Times of the matching events inside the window, in order; never more than threshold - 1. */
+  ts: number[];
+  /** The latest of them, as evidence. */
+  refs: EventRef[];
 }
 
 /**
@@ -13,10 +22,14 @@ interface State extends Touched {
  * own threshold, so no event is counted twice.
  */
 export class ThresholdDetector implements Detector {
-  private readonly states = new KeyedState<State>();
+  readonly states: KeyedState<State>;
   private spec: ThresholdSpec;
 
-  constructor(public rule: CompiledRule) {
+  constructor(
+    public rule: CompiledRule,
+    space?: KeySpace,
+  ) {
+    this.states = new KeyedState<State>(space);
     this.spec = rule.spec as ThresholdSpec;
   }
 
@@ -27,27 +40,37 @@ export class ThresholdDetector implements Detector {
 
   observe(o: Observation, open: boolean): Verdict {
     if (open) return 'absorb';
-    const state = this.states.touch(
-      o.key,
-      this.states.get(o.key) ?? { touched: o.t, seen: o.tick, w: [] },
-      o.t,
-      o.tick,
-    );
-    const w = state.w;
-    let at = w.length;
-    while (at > 0 && (w[at - 1] as EventRef).t > o.t) at -= 1;
-    w.splice(at, 0, o.ref);
-    const newest = (w[w.length - 1] as EventRef).t;
+    let state = this.states.get(o.key);
+    if (state === undefined || state.ts.length === 0) {
+      // Most keys never see a second event: arrays made with their first element stay that small.
+      state = { touched: o.t, seen: o.tick, ts: [o.t], refs: [o.ref()] };
+      this.states.touch(o.key, state, o.t, o.tick);
+      return this.spec.threshold <= 1 ? this.fire(state) : null;
+    }
+    this.states.touch(o.key, state, o.t, o.tick);
+    const ts = state.ts;
+    let at = ts.length;
+    while (at > 0 && (ts[at - 1] as number) > o.t) at -= 1;
+    ts.splice(at, 0, o.t);
+    const newest = ts[ts.length - 1] as number;
     let drop = 0;
-    while (drop < w.length && (w[drop] as EventRef).t < newest - this.spec.window) drop += 1;
-    if (drop > 0) w.splice(0, drop);
-    if (w.length < this.spec.threshold) return null;
-    state.w = [];
-    return { events: w, count: w.length };
+    while (drop < ts.length && (ts[drop] as number) < newest - this.spec.window) drop += 1;
+    if (drop > 0) ts.splice(0, drop);
+    keepRef(state.refs, o.ref());
+    if (ts.length < this.spec.threshold) return null;
+    return this.fire(state);
   }
 
-  takeDirty() {
-    return this.states.takeDirty();
+  /** The window's events open an incident and leave the window. */
+  private fire(state: State): Verdict {
+    const trigger = { first: state.ts[0] as number, events: state.refs, count: state.ts.length };
+    state.ts = [];
+    state.refs = [];
+    return trigger;
+  }
+
+  takeOwnDirty() {
+    return [];
   }
 
   load(key: string, state: unknown): void {
@@ -56,6 +79,10 @@ export class ThresholdDetector implements Detector {
 
   sweep(before: number, sparedAfter: number): void {
     this.states.sweep(before - this.spec.window, sparedAfter);
+  }
+
+  dispose(): void {
+    this.states.clear();
   }
 
   size(): number {

@@ -70,4 +70,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
   CREATE INDEX outbox_incident ON outbox (incident_id);
   `,
+  // 2: delivery that survives a crash (claim, commit point, reconcile), rate limits, digests and
+  // summaries, and "this wasn't me" reports.
+  `
+  ALTER TABLE outbox ADD COLUMN payload TEXT;
+  -- In flight ('sending'): 'claimed' before the adapter runs, 'committing' once it is about to take
+  -- the step that cannot be taken back. Kept as 'committing' on a pending row whose last attempt may
+  -- have reached the provider (in doubt).
+  ALTER TABLE outbox ADD COLUMN phase TEXT;
+  ALTER TABLE outbox ADD COLUMN attempt_at INTEGER;
+  ALTER TABLE outbox ADD COLUMN fold_key TEXT;
+  ALTER TABLE outbox ADD COLUMN folded_into TEXT;
+  ALTER TABLE outbox ADD COLUMN provider_id TEXT;
+  ALTER TABLE outbox ADD COLUMN note TEXT;
+  CREATE INDEX outbox_recent ON outbox (channel, attempt_at);
+  CREATE INDEX outbox_folded_into ON outbox (folded_into);
+
+  ALTER TABLE incidents ADD COLUMN reported_at INTEGER;
+  ALTER TABLE incidents ADD COLUMN reported_by TEXT;
+  -- An incident its user reported stays at least high, whatever the rules engine (which does not
+  -- know of the report) writes back on its next update.
+  CREATE TRIGGER incidents_reported_stay_high AFTER UPDATE OF severity ON incidents
+    WHEN NEW.reported_at IS NOT NULL AND NEW.severity IN ('low', 'medium')
+  BEGIN
+    UPDATE incidents SET severity = 'high' WHERE id = NEW.id;
+  END;
+  `,
 ];

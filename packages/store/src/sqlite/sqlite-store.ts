@@ -1,17 +1,31 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { BulwarkError, Errors } from '@bulwark/errors';
-import type { Incident, IncidentWithEvidence, Notification, SecurityEvent } from '@bulwark/schemas';
+import {
+  type Channel,
+  compareSeverity,
+  type Incident,
+  type IncidentWithEvidence,
+  type Notification,
+  type SecurityEvent,
+  type Severity,
+} from '@bulwark/schemas';
 import Database from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type {
   BaselineRow,
+  DeliveryPhase,
   EvaluationCommit,
   EventQuery,
   IncidentQuery,
+  InFlightNotification,
+  NotificationSettlement,
   Page,
+  RecentDeliveries,
   SequencedEvent,
   Store,
+  UserReport,
+  UserReportOutcome,
 } from '../port.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -51,6 +65,14 @@ interface OutboxRow {
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
+  next_attempt_at: number;
+  payload: string | null;
+  phase: DeliveryPhase | null;
+  attempt_at: number | null;
+  fold_key: string | null;
+  folded_into: string | null;
+  provider_id: string | null;
+  note: string | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -85,6 +107,33 @@ function toNotification(row: OutboxRow): Notification {
     last_error: row.last_error,
     created_at: iso(row.created_at),
     sent_at: row.sent_at === null ? null : iso(row.sent_at),
+    payload: row.payload === null ? null : (JSON.parse(row.payload) as Notification['payload']),
+    next_attempt_at: row.status === 'pending' ? iso(row.next_attempt_at) : null,
+    last_attempt_at: row.attempt_at === null ? null : iso(row.attempt_at),
+    fold_key: row.fold_key,
+    folded_into: row.folded_into,
+    provider_id: row.provider_id,
+    in_doubt: row.phase === 'committing',
+    note: row.note,
+  };
+}
+
+/** An outbox row's columns for an insert. */
+function outboxParams(notification: Notification) {
+  const createdAt = Date.parse(notification.created_at);
+  return {
+    id: notification.id,
+    incident_id: notification.incident_id,
+    channel: notification.channel,
+    recipient: notification.recipient,
+    severity: notification.severity,
+    subject: notification.subject,
+    body: notification.body,
+    created_at: createdAt,
+    next_attempt_at: notification.next_attempt_at ? Date.parse(notification.next_attempt_at) : createdAt,
+    payload: notification.payload ? JSON.stringify(notification.payload) : null,
+    fold_key: notification.fold_key ?? null,
+    note: notification.note ?? null,
   };
 }
 
@@ -138,13 +187,16 @@ export class SqliteStore implements Store {
       getIncident: db.prepare('SELECT * FROM incidents WHERE id = ?'),
       insertOutbox: db.prepare(`
         INSERT INTO outbox (id, incident_id, channel, recipient, severity, subject, body, status, attempts,
-                            last_error, next_attempt_at, created_at, sent_at)
+                            last_error, next_attempt_at, created_at, sent_at, payload, fold_key, note)
         VALUES (@id, @incident_id, @channel, @recipient, @severity, @subject, @body, 'pending', 0, NULL,
-                @created_at, @created_at, NULL)
+                @next_attempt_at, @created_at, NULL, @payload, @fold_key, @note)
         ON CONFLICT (id) DO NOTHING`),
       dueOutbox: db.prepare(
         "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, created_at LIMIT ?",
       ),
+      dueFolded: db.prepare(`
+        SELECT * FROM outbox WHERE status = 'pending' AND fold_key IS NOT NULL AND next_attempt_at <= ?
+        ORDER BY channel, recipient, fold_key, created_at, id LIMIT ?`),
       markSent: db.prepare(
         "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
       ),
@@ -154,7 +206,45 @@ export class SqliteStore implements Store {
       markFailed: db.prepare(
         "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
       ),
-      outboxForIncident: db.prepare('SELECT * FROM outbox WHERE incident_id = ? ORDER BY created_at, id'),
+      outboxForIncident: db.prepare(`
+        SELECT * FROM outbox WHERE incident_id = @id
+        UNION
+        SELECT s.* FROM outbox s JOIN outbox m ON m.folded_into = s.id WHERE m.incident_id = @id
+        ORDER BY created_at, id`),
+      claim: db.prepare(`
+        UPDATE outbox SET status = 'sending', phase = 'claimed', attempts = attempts + 1, attempt_at = ?,
+                          next_attempt_at = ?
+        WHERE id = ? AND status = 'pending'`),
+      committing: db.prepare("UPDATE outbox SET phase = 'committing' WHERE id = ? AND status = 'sending'"),
+      settleSent: db.prepare(`
+        UPDATE outbox SET status = 'sent', sent_at = ?, provider_id = COALESCE(?, provider_id), phase = NULL,
+                          last_error = NULL, note = ?
+        WHERE id = ?`),
+      settlePending: db.prepare(`
+        UPDATE outbox SET status = 'pending', next_attempt_at = ?, last_error = COALESCE(?, last_error),
+                          phase = ?, note = ?
+        WHERE id = ?`),
+      settleFailed: db.prepare(
+        "UPDATE outbox SET status = 'failed', last_error = ?, phase = NULL, note = NULL WHERE id = ?",
+      ),
+      defer: db.prepare(
+        "UPDATE outbox SET next_attempt_at = ?, note = ?, fold_key = COALESCE(?, fold_key) WHERE id = ? AND status = 'pending'",
+      ),
+      fold: db.prepare(
+        "UPDATE outbox SET status = 'folded', folded_into = ?, phase = NULL, note = ? WHERE id = ? AND status = 'pending'",
+      ),
+      inFlightAll: db.prepare("SELECT * FROM outbox WHERE status = 'sending' ORDER BY attempt_at LIMIT ?"),
+      inFlightExpired: db.prepare(
+        "SELECT * FROM outbox WHERE status = 'sending' AND next_attempt_at <= ? ORDER BY attempt_at LIMIT ?",
+      ),
+      recentDeliveries: db.prepare(`
+        SELECT recipient, count(*) AS count, min(attempt_at) AS oldest FROM outbox
+        WHERE channel = ? AND attempt_at >= ? AND status IN ('sent', 'sending')
+        GROUP BY recipient`),
+      incidentReport: db.prepare('SELECT severity, reported_at, reported_by FROM incidents WHERE id = ?'),
+      markReported: db.prepare(
+        'UPDATE incidents SET reported_at = ?, reported_by = ?, severity = ?, updated_at = ? WHERE id = ?',
+      ),
     };
   }
 
@@ -316,12 +406,10 @@ export class SqliteStore implements Store {
         else this.statements.upsertBaseline.run(row.rule, row.key, JSON.stringify(row.state));
       }
       for (const notification of commit.notifications) {
-        this.statements.insertOutbox.run({
-          ...notification,
-          created_at: Date.parse(notification.created_at),
-        });
+        this.statements.insertOutbox.run(outboxParams(notification));
       }
-      this.statements.setCheckpoint.run(commit.consumer, commit.checkpoint);
+      if (commit.checkpoint !== undefined)
+        this.statements.setCheckpoint.run(commit.consumer, commit.checkpoint);
     });
   }
 
@@ -377,6 +465,10 @@ export class SqliteStore implements Store {
     return (this.statements.dueOutbox.all(nowMs, limit) as OutboxRow[]).map(toNotification);
   }
 
+  async dueFoldedNotifications(nowMs: number, limit: number): Promise<Notification[]> {
+    return (this.statements.dueFolded.all(nowMs, limit) as OutboxRow[]).map(toNotification);
+  }
+
   async markNotificationSent(id: string, sentAt: string): Promise<void> {
     this.write(() => this.statements.markSent.run(Date.parse(sentAt), id));
   }
@@ -389,7 +481,117 @@ export class SqliteStore implements Store {
   }
 
   async listNotifications(incidentId: string): Promise<Notification[]> {
-    return (this.statements.outboxForIncident.all(incidentId) as OutboxRow[]).map(toNotification);
+    return (this.statements.outboxForIncident.all({ id: incidentId }) as OutboxRow[]).map(toNotification);
+  }
+
+  async claimNotification(id: string, attemptAtMs: number, leaseUntilMs: number): Promise<boolean> {
+    return this.write(() => this.statements.claim.run(attemptAtMs, leaseUntilMs, id).changes === 1);
+  }
+
+  async markNotificationCommitting(id: string): Promise<void> {
+    this.write(() => this.statements.committing.run(id));
+  }
+
+  async settleNotification(id: string, settlement: NotificationSettlement): Promise<void> {
+    this.write(() => {
+      switch (settlement.status) {
+        case 'sent':
+          this.statements.settleSent.run(
+            Date.parse(settlement.sentAt),
+            settlement.providerId ?? null,
+            settlement.note ?? null,
+            id,
+          );
+          return;
+        case 'pending':
+          this.statements.settlePending.run(
+            settlement.retryAtMs,
+            settlement.error,
+            settlement.inDoubt ? 'committing' : null,
+            settlement.note ?? null,
+            id,
+          );
+          return;
+        case 'failed':
+          this.statements.settleFailed.run(settlement.error, id);
+          return;
+      }
+    });
+  }
+
+  async deferNotification(id: string, untilMs: number, note: string, foldKey?: string): Promise<void> {
+    this.write(() => this.statements.defer.run(untilMs, note, foldKey ?? null, id));
+  }
+
+  async foldNotifications(memberIds: readonly string[], summary: Notification): Promise<void> {
+    this.write(() => {
+      const note = `sent in ${summary.id}`;
+      for (const id of memberIds) {
+        if (this.statements.fold.run(summary.id, note, id).changes !== 1) {
+          throw new Error(`cannot fold ${id} into ${summary.id}: it is no longer pending`);
+        }
+      }
+      this.statements.insertOutbox.run(outboxParams(summary));
+    });
+  }
+
+  async inFlightNotifications(
+    leaseExpiredByMs: number | null,
+    limit: number,
+  ): Promise<InFlightNotification[]> {
+    const rows = (
+      leaseExpiredByMs === null
+        ? this.statements.inFlightAll.all(limit)
+        : this.statements.inFlightExpired.all(leaseExpiredByMs, limit)
+    ) as OutboxRow[];
+    return rows.map((row) => ({ notification: toNotification(row), phase: row.phase ?? 'claimed' }));
+  }
+
+  async recentDeliveries(channel: Channel, sinceMs: number): Promise<RecentDeliveries[]> {
+    const rows = this.statements.recentDeliveries.all(channel, sinceMs) as {
+      recipient: string;
+      count: number;
+      oldest: number;
+    }[];
+    return rows.map((row) => ({ recipient: row.recipient, count: row.count, oldestMs: row.oldest }));
+  }
+
+  async reportIncident(report: UserReport): Promise<UserReportOutcome> {
+    return this.write((): UserReportOutcome => {
+      const row = this.statements.incidentReport.get(report.incidentId) as
+        | { severity: Severity; reported_at: number | null; reported_by: string | null }
+        | undefined;
+      if (!row) return { state: 'not_found' };
+      if (row.reported_at !== null) {
+        return {
+          state: 'already_reported',
+          reportedAt: iso(row.reported_at),
+          reportedBy: row.reported_by ?? '',
+          severity: row.severity,
+        };
+      }
+      const severity = compareSeverity(report.raiseTo, row.severity) > 0 ? report.raiseTo : row.severity;
+      const reportedAt = Date.parse(report.reportedAt);
+      this.statements.markReported.run(
+        reportedAt,
+        report.reportedBy,
+        severity,
+        reportedAt,
+        report.incidentId,
+      );
+      for (const notification of report.notifications) {
+        this.statements.insertOutbox.run(outboxParams(notification));
+      }
+      return { state: 'reported', reportedAt: iso(reportedAt), reportedBy: report.reportedBy, severity };
+    });
+  }
+
+  async incidentReport(incidentId: string): Promise<{ reportedAt: string; reportedBy: string } | null> {
+    const row = this.statements.incidentReport.get(incidentId) as
+      | { reported_at: number | null; reported_by: string | null }
+      | undefined;
+    if (!row || row.reported_at === null) return null;
+    return { reportedAt: iso(row.reported_at), reportedBy: row.reported_by ?? '' };
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,107 @@
+/**
+ * Syslog throughput into the standalone service, events stored: messages per second over TCP from
+ * a load generator on loopback (its own process) until every message is committed to SQLite.
+ *
+ *   npm run bench:syslog            (add --messages N --connections C)
+ *
+ * The service runs as `bulwark start` with a fresh data directory and its defaults (synchronous=FULL,
+ * batches of 1000); the rules engine evaluates everything as it arrives. Timing starts when the
+ * generator starts and ends when the service's classified-event count reaches N.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const KEY = 'bench-admin-key-0123456789';
+
+const { values } = parseArgs({
+  options: { messages: { type: 'string', default: '500000' }, connections: { type: 'string', default: '4' } },
+});
+const messages = Number(values.messages);
+const connections = Number(values.connections);
+
+interface Started {
+  url: string;
+  syslog: { tcp: number };
+}
+
+async function startService(dataDir: string): Promise<{ started: Started; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'packages/cli/bin/bulwark.js'), 'start'], {
+    cwd: dataDir,
+    env: {
+      PATH: process.env.PATH ?? '',
+      BULWARK_DATA_DIR: dataDir,
+      BULWARK_HTTP_PORT: '0',
+      BULWARK_HTTP_HOST: '127.0.0.1',
+      BULWARK_SYSLOG_PORT: '0',
+      BULWARK_API_KEYS: `${KEY}:admin`,
+      BULWARK_LOG_LEVEL: 'info',
+      ...(process.env.BULWARK_CONFIG ? { BULWARK_CONFIG: process.env.BULWARK_CONFIG } : {}),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const started = await new Promise<Started>((resolve, reject) => {
+    let buffered = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split('\n').find((l) => l.includes('bulwark standalone listening'));
+      if (line) resolve(JSON.parse(line) as Started);
+    });
+    child.once('exit', (code) => reject(new Error(`bulwark exited with ${code}`)));
+  });
+  return {
+    started,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function stored(url: string): Promise<number> {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } });
+  const text = await response.text();
+  let total = 0;
+  for (const match of text.matchAll(
+    /^bulwark_classified_events_total\{[^}]*transport="syslog"[^}]*\} (\d+)$/gm,
+  )) {
+    total += Number(match[1]);
+  }
+  return total;
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-syslog-'));
+const { started, stop } = await startService(dataDir);
+try {
+  const began = process.hrtime.bigint();
+  const generator = spawn(
+    process.execPath,
+    [
+      path.join(ROOT, 'bench/dist/lib/syslog-load.js'),
+      '127.0.0.1',
+      String(started.syslog.tcp),
+      String(messages),
+      String(connections),
+    ],
+    { stdio: 'inherit' },
+  );
+  const sent = new Promise<number>((resolve) => generator.once('exit', (code) => resolve(code ?? 1)));
+  let count = 0;
+  while (count < messages) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    count = await stored(started.url);
+  }
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  if ((await sent) !== 0) throw new Error('the load generator failed');
+  process.stdout.write(
+    `syslog TCP into standalone, events stored: ${messages.toLocaleString('en-US')} messages over ${connections} connection(s) in ${seconds.toFixed(2)} s = ${Math.round(messages / seconds).toLocaleString('en-US')} messages/s\n`,
+  );
+} finally {
+  await stop();
+  rmSync(dataDir, { recursive: true, force: true });
+}
