@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { NOTIFY_SECRET_ENV, type NotifySecrets, secretProblems } from '@bulwark/notify';
 import { parseDocument } from 'yaml';
 import { type HashedApiKey, parseApiKeysEnv } from './api-keys.js';
 import { type Config, ConfigSchema } from './schema.js';
@@ -34,7 +35,7 @@ export class ConfigError extends Error {
 /** The loaded configuration plus the API keys taken from the environment (hashed on the way in). */
 export interface LoadedConfig extends Config {
   /** Secrets, from the environment only. */
-  readonly secrets: Readonly<{ syslogTlsPassphrase?: string }>;
+  readonly secrets: Readonly<{ syslogTlsPassphrase?: string; notify: NotifySecrets }>;
   /** Absolute path of the YAML file read, or null when none was. */
   readonly file: string | null;
   /** Keys from `BULWARK_API_KEYS` (hashes only) followed by the hashed keys of the file. */
@@ -124,6 +125,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       });
     }
   }
+  const notifySecrets: NotifySecrets = {};
+  for (const [name, variable] of Object.entries(NOTIFY_SECRET_ENV) as [keyof NotifySecrets, string][]) {
+    const value = env[variable];
+    if (value) notifySecrets[name] = value;
+  }
+  if (parsed.success) {
+    for (const problem of secretProblems(parsed.data.notify, notifySecrets)) {
+      problems.push({ path: problem.env, message: problem.message });
+    }
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
 
   const config = parsed.data;
@@ -149,8 +160,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     file,
     keys: [...envKeys.keys, ...config.api_keys],
-    secrets: env.BULWARK_SYSLOG_TLS_PASSPHRASE
-      ? { syslogTlsPassphrase: env.BULWARK_SYSLOG_TLS_PASSPHRASE }
-      : {},
+    secrets: {
+      notify: notifySecrets,
+      ...(env.BULWARK_SYSLOG_TLS_PASSPHRASE
+        ? { syslogTlsPassphrase: env.BULWARK_SYSLOG_TLS_PASSPHRASE }
+        : {}),
+    },
   });
 }

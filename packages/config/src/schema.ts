@@ -1,3 +1,4 @@
+import { NotifyPolicySchema } from '@bulwark/notify';
 import { ByteSize, Duration, Port } from '@bulwark/schemas';
 import { z } from 'zod';
 import { HashedApiKey } from './api-keys.js';
@@ -131,6 +132,8 @@ export const ConfigSchema = z.strictObject({
       synchronous: z.enum(['full', 'normal']).default('full'),
     })
     .prefault({}),
+  /** Who gets told what: channels, routes, quiet hours, rate limits, the affected user's email. */
+  notify: NotifyPolicySchema.prefault({}),
   api_keys: z.array(HashedApiKey).default([]),
   shutdown_timeout: Duration.default(10_000),
 });

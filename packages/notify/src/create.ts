@@ -86,7 +86,9 @@ export function createNotify(policy: NotifyPolicy, secrets: NotifySecrets, deps:
         ...(policy.sms.messaging_service_sid
           ? { messagingServiceSid: policy.sms.messaging_service_sid }
           : {}),
-        ...(deps.twilioApiBaseUrl ? { apiBaseUrl: deps.twilioApiBaseUrl } : {}),
+        ...((deps.twilioApiBaseUrl ?? policy.sms.api_url)
+          ? { apiBaseUrl: (deps.twilioApiBaseUrl ?? policy.sms.api_url) as string }
+          : {}),
       }),
     );
   }

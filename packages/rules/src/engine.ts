@@ -79,17 +79,16 @@ class ReusedObservation implements Observation {
   }
 
   ref(): EventRef {
-    if (this.made !== undefined) return this.made;
-    const ref: EventRef = { t: this.t, id: this.event['event.id'] };
-    const fields = this.rule.summaryFields;
-    if (fields.length > 0) {
-      ref.values = fields.map((name) => {
-        const value = (this.event as Record<string, unknown>)[name];
-        return value === undefined || value === null ? undefined : String(value);
-      });
-    }
-    this.made = ref;
-    return ref;
+    this.made ??= { t: this.t, id: this.event['event.id'] };
+    return this.made;
+  }
+
+  /** The event's values of the rule's summary fields, in `summaryFields` order. */
+  values(): (string | undefined)[] {
+    return this.rule.summaryFields.map((name) => {
+      const value = (this.event as Record<string, unknown>)[name];
+      return value === undefined || value === null ? undefined : String(value);
+    });
   }
 }
 
@@ -265,8 +264,8 @@ export class RuleEngine {
     const open = this.episodes.isOpen(rule.spec.kind, key, t);
     const verdict = detector.observe(observation, open);
     if (verdict === null) return;
-    if (verdict === 'absorb') this.episodes.absorb(rule, key, observation.ref());
-    else this.episodes.openWith(rule, key, keyFieldsOf(event, groupBy), verdict);
+    if (verdict === 'absorb') this.episodes.absorb(rule, key, observation.ref(), observation.values());
+    else this.episodes.openWith(rule, key, keyFieldsOf(event, groupBy), verdict, observation.values());
   }
 
   private sweep(): void {

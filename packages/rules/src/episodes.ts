@@ -144,7 +144,13 @@ export class Episodes {
     return closed !== undefined && closed >= since;
   }
 
-  openWith(rule: CompiledRule, key: string, keyFields: IncidentKey, trigger: Trigger): void {
+  openWith(
+    rule: CompiledRule,
+    key: string,
+    keyFields: IncidentKey,
+    trigger: Trigger,
+    values: readonly (string | undefined)[],
+  ): void {
     const spec = rule.spec;
     const episode: Episode = {
       id: incidentId(spec.kind, keyFields, trigger.first),
@@ -162,7 +168,9 @@ export class Episodes {
       lastEvent: '',
       ...(spec.summary === undefined ? {} : { summary: spec.summary }),
     };
-    for (const ref of trigger.events) this.record(episode, rule, ref);
+    for (const ref of trigger.events) this.record(episode, ref);
+    if (trigger.last !== undefined && trigger.last > episode.last) episode.last = trigger.last;
+    this.note(episode, rule, values);
     episode.count = Math.max(trigger.count, trigger.events.length);
     this.escalate(episode, rule);
     this.byKind(spec.kind).set(key, episode);
@@ -178,7 +186,7 @@ export class Episodes {
     });
   }
 
-  absorb(rule: CompiledRule, key: string, ref: EventRef): void {
+  absorb(rule: CompiledRule, key: string, ref: EventRef, values: readonly (string | undefined)[]): void {
     const episode = this.open.get(rule.spec.kind)?.get(key);
     if (episode === undefined || episode.lastEvent === ref.id) return;
     if (!this.pending.has(episode.id)) {
@@ -189,7 +197,8 @@ export class Episodes {
         opened: false,
       });
     }
-    this.record(episode, rule, ref);
+    this.record(episode, ref);
+    this.note(episode, rule, values);
     episode.count += 1;
     if (rule.spec.quiet > episode.quiet) episode.quiet = rule.spec.quiet;
     this.escalate(episode, rule);
@@ -242,14 +251,18 @@ export class Episodes {
     });
   }
 
-  private record(episode: Episode, rule: CompiledRule, ref: EventRef): void {
+  private record(episode: Episode, ref: EventRef): void {
     if (ref.t < episode.first) episode.first = ref.t;
     if (ref.t > episode.last) episode.last = ref.t;
     appendEvidence(episode.evidence, ref.id);
     episode.lastEvent = ref.id;
+  }
+
+  /** Lists an event's values of the summary fields, as far as LISTED_VALUES. */
+  private note(episode: Episode, rule: CompiledRule, values: readonly (string | undefined)[]): void {
     const fields = rule.summaryFields;
     for (let index = 0; index < fields.length; index += 1) {
-      const value = ref.values?.[index];
+      const value = values[index];
       if (value === undefined) continue;
       const field = fields[index] as string;
       const list = episode.values[field] ?? { listed: [], more: 0 };

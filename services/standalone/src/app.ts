@@ -1,4 +1,13 @@
-import { apiRoutes, auth, health, type KnownKey, metricsRoute, problems } from '@bulwark/api';
+import {
+  apiRoutes,
+  auth,
+  health,
+  type KnownKey,
+  metricsRoute,
+  problems,
+  type ReportLinkReports,
+  reportLink,
+} from '@bulwark/api';
 import type { LoadedConfig } from '@bulwark/config';
 import { httpReceiver } from '@bulwark/ingest';
 import type { Logger } from '@bulwark/logger';
@@ -18,6 +27,9 @@ export interface AppDeps {
   isReady: () => boolean;
   /** Every stage's metrics, for `/metrics`. */
   metrics: () => MetricSample[];
+  /** The "this wasn't me" links, when the affected user is told (`notify.affected_user`). */
+  reports: ReportLinkReports | null;
+  onReported: () => void;
 }
 
 /** Builds the HTTP side of the standalone service without listening (tests use `inject`). */
@@ -51,5 +63,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(apiRoutes, { store: deps.store });
   await app.register(metricsRoute, { collect: deps.metrics });
+  if (deps.reports) {
+    await app.register(reportLink, { store: deps.store, reports: deps.reports, onReported: deps.onReported });
+  }
   return app;
 }

@@ -2,7 +2,7 @@ import { MemoryBus } from '@bulwark/bus';
 import type { LoadedConfig } from '@bulwark/config';
 import { type SyslogListeners, startSyslogListeners } from '@bulwark/ingest';
 import type { Logger } from '@bulwark/logger';
-import { ConsoleNotifier, type Route } from '@bulwark/notify';
+import { createNotify } from '@bulwark/notify';
 import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
 import { SqliteStore } from '@bulwark/store';
 import type { FastifyInstance } from 'fastify';
@@ -10,9 +10,6 @@ import { buildApp } from './app.js';
 import { resolveKeys } from './keys.js';
 import { watchRuleFiles } from './rule-watch.js';
 import { classifierOptions, createEngine, loadConfiguredRules, rulesAllow, syslogOptions } from './wiring.js';
-
-/** The console channel until routing is configurable: every new incident is logged. */
-const DEFAULT_ROUTES: Route[] = [{ channel: 'console', recipients: ['log'] }];
 
 export interface RunningService {
   app: FastifyInstance;
@@ -35,17 +32,25 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
   const bus = new MemoryBus();
   const classifyStage = new ClassifyStage(store, bus, classifierOptions(config));
   let rules = loadConfiguredRules(config);
+  const notify = createNotify(config.notify, config.secrets.notify, {
+    log: logger.child({ stage: 'notify', channel: 'console' }),
+    now: Date.now,
+  });
   const rulesStage = new RulesStage({
     store,
     bus,
     createEngine: () => createEngine(config, rules),
-    routes: DEFAULT_ROUTES,
+    routes: notify.routes,
     log: logger.child({ stage: 'rules' }),
   });
   const notifyStage = new NotifyStage({
     store,
     bus,
-    notifiers: [new ConsoleNotifier(logger.child({ stage: 'notify', channel: 'console' }))],
+    notifiers: notify.notifiers,
+    composer: notify.composer,
+    rules: notify.delivery,
+    maxAttempts: notify.maxAttempts,
+    backoff: notify.backoff,
     log: logger.child({ stage: 'notify' }),
   });
   const { keys, generated } = resolveKeys(config.keys, config.data_dir);
@@ -59,7 +64,14 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
     store,
     accept: (raws) => classifyStage.accept(raws),
     isReady: () => ready,
-    metrics: () => [...classifyStage.metrics(), ...rulesStage.metrics(), ...(syslog?.metricSamples() ?? [])],
+    metrics: () => [
+      ...classifyStage.metrics(),
+      ...rulesStage.metrics(),
+      ...notifyStage.metrics(),
+      ...(syslog?.metricSamples() ?? []),
+    ],
+    reports: notify.reports,
+    onReported: () => void notifyStage.deliverDue(),
   });
 
   await rulesStage.start();

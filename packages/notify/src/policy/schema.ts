@@ -35,6 +35,11 @@ export const TwilioSettings = z
       .regex(/^MG[0-9a-fA-F]{32}$/, 'expected a messaging service SID: MG and 32 hex digits')
       .optional(),
     timeout: Duration.default(15_000),
+    /**
+     * Send Twilio's API calls to this base URL instead of api.twilio.com: an egress proxy, or a
+     * stand-in where Twilio is out of reach (tests). The requests are the same.
+     */
+    api_url: z.url({ protocol: /^https?$/ }).optional(),
   })
   .refine((sms) => (sms.from === undefined) !== (sms.messaging_service_sid === undefined), {
     message: 'set exactly one of from and messaging_service_sid',

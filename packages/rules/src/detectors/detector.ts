@@ -2,12 +2,14 @@ import type { SecurityEvent, Severity } from '@bulwark/schemas';
 import type { Predicate } from '../filter.js';
 import type { RuleSpec } from '../spec/schema.js';
 
-/** An event a detector remembers: enough to cite it as evidence and to name it in a summary. */
+/**
+ * An event a detector remembers: enough to cite it as evidence. Only its time and id: with millions
+ * of keys every field kept per event counts, so summaries take their values from the events an
+ * incident absorbs, starting with the one that opens it.
+ */
 export interface EventRef {
   t: number;
   id: string;
-  /** Values of the rule's summary fields, in `CompiledRule.summaryFields` order. */
-  values?: (string | undefined)[];
 }
 
 /** What a detector says about one event. */
@@ -22,6 +24,8 @@ export type Verdict =
 export interface Trigger {
   /** Time of the first event that made the condition: the incident starts there (and its id with it). */
   first: number;
+  /** Time of the latest of them, when the kept `events` may not include it. */
+  last?: number;
   /** The latest of those events (at most KEPT_REFS), oldest first; their ids become the evidence. */
   events: EventRef[];
   /** How many events the incident starts with (more than `events` when not all are kept). */
@@ -35,10 +39,12 @@ export interface Trigger {
  */
 export const KEPT_REFS = 5;
 
-/** Appends `ref`, keeping the latest KEPT_REFS. */
-export function keepRef(refs: EventRef[], ref: EventRef): void {
-  refs.push(ref);
-  if (refs.length > KEPT_REFS) refs.shift();
+/**
+ * `refs` with `ref` appended, keeping the latest KEPT_REFS. A new array of the exact size: growing
+ * an array by push reserves room for 17, which with millions of keys is most of the memory.
+ */
+export function withRef(refs: readonly EventRef[], ref: EventRef): EventRef[] {
+  return refs.length < KEPT_REFS ? [...refs, ref] : [...refs.slice(1), ref];
 }
 
 /** One event as a rule sees it: its time and the key it groups under. Valid during `observe` only. */

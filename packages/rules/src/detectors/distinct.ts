@@ -78,15 +78,14 @@ export class DistinctDetector implements Detector {
     let entry = state.values.find((candidate) => candidate.v === value);
     if (!entry) {
       entry = { v: value, ts: [], n: 0, ref: o.ref() };
-      state.values.push(entry);
+      state.values = [...state.values, entry];
       if (state.values.length > this.maxValues) {
         state.values.sort((a, b) => (a.ts[a.ts.length - 1] ?? 0) - (b.ts[b.ts.length - 1] ?? 0));
         state.values.shift();
       }
     }
-    entry.ts.push(o.t);
+    entry.ts = entry.ts.length < this.maxTimes ? [...entry.ts, o.t] : [...entry.ts.slice(1), o.t];
     entry.n += 1;
-    if (entry.ts.length > this.maxTimes) entry.ts.shift();
     entry.ref = o.ref();
 
     const limit = this.spec.per_value_below;

@@ -3,9 +3,9 @@ import {
   type CompiledRule,
   type Detector,
   type EventRef,
-  keepRef,
   type Observation,
   type Verdict,
+  withRef,
 } from './detector.js';
 import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
@@ -76,7 +76,7 @@ export class RateDetector implements Detector {
     if (bucket > state.b) this.nextBucket(state, bucket);
     if (state.n === 0 || o.t < state.f) state.f = o.t;
     state.n += 1;
-    keepRef(state.refs, o.ref());
+    state.refs = withRef(state.refs, o.ref());
     if (open) {
       state.high = true;
       return 'absorb';

@@ -5,9 +5,9 @@ import {
   type Detector,
   type EpisodeLookup,
   type EventRef,
-  keepRef,
   type Observation,
   type Verdict,
+  withRef,
 } from './detector.js';
 import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
@@ -79,7 +79,7 @@ export class SequenceDetector implements Detector {
       o.tick,
     );
     state.next = next;
-    keepRef(state.hits, o.ref());
+    state.hits = withRef(state.hits, o.ref());
     state.partial += 1;
     if (state.partial < step.count) return null;
     state.partial = 0;

@@ -3,9 +3,9 @@ import {
   type CompiledRule,
   type Detector,
   type EventRef,
-  keepRef,
   type Observation,
   type Verdict,
+  withRef,
 } from './detector.js';
 import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
@@ -48,22 +48,29 @@ export class ThresholdDetector implements Detector {
       return this.spec.threshold <= 1 ? this.fire(state) : null;
     }
     this.states.touch(o.key, state, o.t, o.tick);
-    const ts = state.ts;
-    let at = ts.length;
-    while (at > 0 && (ts[at - 1] as number) > o.t) at -= 1;
-    ts.splice(at, 0, o.t);
-    const newest = ts[ts.length - 1] as number;
+    // Rebuilt at its exact size rather than grown in place (see withRef).
+    const old = state.ts;
+    let at = old.length;
+    while (at > 0 && (old[at - 1] as number) > o.t) at -= 1;
+    const newest = Math.max(o.t, old[old.length - 1] as number);
     let drop = 0;
-    while (drop < ts.length && (ts[drop] as number) < newest - this.spec.window) drop += 1;
-    if (drop > 0) ts.splice(0, drop);
-    keepRef(state.refs, o.ref());
+    while (drop < at && (old[drop] as number) < newest - this.spec.window) drop += 1;
+    const ts = [...old.slice(drop, at), o.t, ...old.slice(at)];
+    while (ts.length > 0 && (ts[0] as number) < newest - this.spec.window) ts.shift();
+    state.ts = ts;
+    state.refs = withRef(state.refs, o.ref());
     if (ts.length < this.spec.threshold) return null;
     return this.fire(state);
   }
 
   /** The window's events open an incident and leave the window. */
   private fire(state: State): Verdict {
-    const trigger = { first: state.ts[0] as number, events: state.refs, count: state.ts.length };
+    const trigger = {
+      first: state.ts[0] as number,
+      last: state.ts[state.ts.length - 1] as number,
+      events: state.refs,
+      count: state.ts.length,
+    };
     state.ts = [];
     state.refs = [];
     return trigger;
