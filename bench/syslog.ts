@@ -19,7 +19,12 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const KEY = 'bench-admin-key-0123456789';
 
 const { values } = parseArgs({
-  options: { messages: { type: 'string', default: '500000' }, connections: { type: 'string', default: '4' } },
+  options: {
+    messages: { type: 'string', default: '500000' },
+    connections: { type: 'string', default: '4' },
+    /** A bulwark.yaml for the service, to measure other settings. */
+    config: { type: 'string' },
+  },
 });
 const messages = Number(values.messages);
 const connections = Number(values.connections);
@@ -40,7 +45,7 @@ async function startService(dataDir: string): Promise<{ started: Started; stop: 
       BULWARK_SYSLOG_PORT: '0',
       BULWARK_API_KEYS: `${KEY}:admin`,
       BULWARK_LOG_LEVEL: 'info',
-      ...(process.env.BULWARK_CONFIG ? { BULWARK_CONFIG: process.env.BULWARK_CONFIG } : {}),
+      ...(values.config ? { BULWARK_CONFIG: path.resolve(values.config) } : {}),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

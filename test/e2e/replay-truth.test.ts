@@ -54,10 +54,8 @@ describe('bulwark replay on the sample corpus', () => {
       );
       expect(loud.map((got) => `${got.kind} ${JSON.stringify(got.key)} ${got.severity}`)).toEqual([]);
 
-      const seen = new Set<string>();
-      const duplicates = incidents
-        .map((got) => `${got.kind} ${JSON.stringify(Object.entries(got.key).sort())}`)
-        .filter((id) => (seen.has(id) ? true : (seen.add(id), false)));
+      const ids = incidents.map((got) => `${got.kind} ${JSON.stringify(Object.entries(got.key).sort())}`);
+      const duplicates = ids.filter((id, index) => ids.indexOf(id) !== index);
       expect(duplicates).toEqual([]);
     } finally {
       removeDir(dir);
