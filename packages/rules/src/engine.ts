@@ -2,14 +2,15 @@ import { CidrSet, type IncidentKey, type SecurityEvent } from '@bulwark/schemas'
 import type { CompiledRule, Detector, EventRef, Observation } from './detectors/detector.js';
 import { DistinctDetector } from './detectors/distinct.js';
 import { FirstSeenDetector } from './detectors/first-seen.js';
-import { KeySpace } from './detectors/keyed-state.js';
 import { RateDetector } from './detectors/rate.js';
 import { SequenceDetector } from './detectors/sequence.js';
 import { ThresholdDetector } from './detectors/threshold.js';
 import { Episodes } from './episodes.js';
-import { categoriesOfRule, compileFilter } from './filter.js';
+import { eventTime } from './event-time.js';
+import { categoriesOfRule, compileFilter, type Predicate, withoutCategory } from './filter.js';
 import type { IncidentChange, RuleStateRow } from './rule.js';
 import type { Allowlist, RuleSpec } from './spec/schema.js';
+import { KeySpace } from './state/key-space.js';
 
 export interface EngineOptions {
   rules: readonly RuleSpec[];
@@ -35,8 +36,43 @@ export interface EngineStats {
 interface Loaded {
   rule: CompiledRule;
   detector: Detector;
-  space: KeySpace;
+  keys: Keys;
+  /** The filter less what dispatch by category already ensures; null when nothing is left. */
+  check: Predicate | null;
   allow?: { cidrs: CidrSet; users: Set<string> };
+}
+
+/** The key space of the rules grouping by some fields, and the current event's key in it. */
+class Keys {
+  /** The tick the key below is of; it is worked out once per event for all the space's rules. */
+  tick = -1;
+  text = '';
+  /** The key's id, or -1 when the event lacks a field of it. */
+  id = -1;
+
+  constructor(
+    readonly space: KeySpace,
+    readonly fields: readonly string[],
+  ) {}
+
+  /** The event's key: its text in `text`, its id returned (-1 when the event has no such key). */
+  of(event: SecurityEvent, tick: number): number {
+    if (tick === this.tick) return this.id;
+    this.tick = tick;
+    const fields = this.fields;
+    let text = '';
+    for (let i = 0; i < fields.length; i += 1) {
+      const value = (event as Record<string, unknown>)[fields[i] as string];
+      if (value === undefined || value === null || value === '') {
+        this.id = -1;
+        return -1;
+      }
+      text = i === 0 ? String(value) : `${text}${KEY_SEPARATOR}${String(value)}`;
+    }
+    this.text = text;
+    this.id = this.space.intern(text);
+    return this.id;
+  }
 }
 
 const ENGINE_ROW = 'engine';
@@ -64,14 +100,16 @@ class ReusedObservation implements Observation {
   event = undefined as unknown as SecurityEvent;
   t = 0;
   key = '';
+  id = 0;
   tick = 0;
   private rule = undefined as unknown as CompiledRule;
   private made: EventRef | undefined;
 
-  reset(event: SecurityEvent, t: number, key: string, tick: number, rule: CompiledRule): this {
+  reset(event: SecurityEvent, t: number, key: string, id: number, tick: number, rule: CompiledRule): this {
     this.event = event;
     this.t = t;
     this.key = key;
+    this.id = id;
     this.tick = tick;
     this.rule = rule;
     this.made = undefined;
@@ -122,11 +160,21 @@ export class RuleEngine {
   private loaded: Loaded[] = [];
   /** Rules by the `bulwark.category` values they admit; rules admitting any are under ''. */
   private byCategory = new Map<string, Loaded[]>();
-  private readonly episodes = new Episodes();
+  private readonly episodes = new Episodes({
+    opened: (key, keyText) => {
+      const space = this.spaceOf(Object.keys(key));
+      space.openEpisode(space.intern(keyText));
+    },
+    closed: (key, keyText) => {
+      const space = this.spaceOf(Object.keys(key));
+      const id = space.find(keyText);
+      if (id >= 0) space.closeEpisode(id);
+    },
+  });
   /** One observation object reused for every rule and event: nothing is allocated per look. */
   private readonly observation = new ReusedObservation();
-  /** Keys by the fields they group by: rules grouping alike share one map (see KeySpace). */
-  private readonly spaces = new Map<string, KeySpace>();
+  /** Keys by the fields they group by: rules grouping alike share one space (see KeySpace). */
+  private readonly spaces = new Map<string, Keys>();
   private globalAllow: Loaded['allow'];
   private watermark = Number.NEGATIVE_INFINITY;
   private lastSweep = Number.NEGATIVE_INFINITY;
@@ -160,14 +208,16 @@ export class RuleEngine {
           summaryFields: summaryFields(spec),
         };
         const old = previous.get(spec.name);
-        const space = this.spaceFor(spec);
+        const keys = this.keysOf(spec.group_by);
         let detector: Detector;
         if (old && compatible(old.rule.spec, spec)) {
           detector = old.detector;
           detector.reconfigure(rule);
           previous.delete(spec.name);
-        } else detector = this.createDetector(rule, space);
-        const entry: Loaded = { rule, detector, space };
+        } else detector = this.createDetector(rule, keys.space);
+        const rest = withoutCategory(spec.filter);
+        const check = Object.keys(rest).length === 0 ? null : compileFilter(rest);
+        const entry: Loaded = { rule, detector, keys, check };
         const ruleAllow = allowOf(spec.allow);
         if (ruleAllow) entry.allow = ruleAllow;
         return entry;
@@ -190,21 +240,26 @@ export class RuleEngine {
   private bySpace(): Map<KeySpace, Loaded[]> {
     const spaces = new Map<KeySpace, Loaded[]>();
     for (const entry of this.loaded) {
-      const list = spaces.get(entry.space) ?? [];
+      const list = spaces.get(entry.keys.space) ?? [];
       list.push(entry);
-      spaces.set(entry.space, list);
+      spaces.set(entry.keys.space, list);
     }
     return spaces;
   }
 
-  private spaceFor(spec: RuleSpec): KeySpace {
-    const signature = spec.group_by.join(KEY_SEPARATOR);
-    let space = this.spaces.get(signature);
-    if (space === undefined) {
-      space = new KeySpace();
-      this.spaces.set(signature, space);
+  /** The key space of the keys made of these fields. */
+  private spaceOf(fields: readonly string[]): KeySpace {
+    return this.keysOf(fields).space;
+  }
+
+  private keysOf(fields: readonly string[]): Keys {
+    const signature = fields.join(KEY_SEPARATOR);
+    let keys = this.spaces.get(signature);
+    if (keys === undefined) {
+      keys = new Keys(new KeySpace(), [...fields]);
+      this.spaces.set(signature, keys);
     }
-    return space;
+    return keys;
   }
 
   private createDetector(rule: CompiledRule, space: KeySpace): Detector {
@@ -226,9 +281,9 @@ export class RuleEngine {
     const out: IncidentChange[] = [];
     const anyCategory = this.byCategory.get('') ?? [];
     for (const event of events) {
-      const t = Date.parse(event['@timestamp']);
+      const t = eventTime(event['@timestamp']);
       if (Number.isNaN(t)) continue;
-      const created = event['event.created'] === undefined ? Number.NaN : Date.parse(event['event.created']);
+      const created = event['event.created'] === undefined ? Number.NaN : eventTime(event['event.created']);
       const clock = Number.isNaN(created) ? t : Math.min(t, created + CLOCK_SKEW);
       if (clock > this.watermark) {
         this.watermark = clock;
@@ -245,27 +300,31 @@ export class RuleEngine {
       if (specific) for (const entry of specific) this.apply(entry, event, t);
       for (const entry of anyCategory) this.apply(entry, event, t);
     }
+    for (const keys of this.spaces.values()) keys.space.settle();
     this.episodes.flush(out);
     return out;
   }
 
   private apply(entry: Loaded, event: SecurityEvent, t: number): void {
-    const { rule, detector, space } = entry;
-    if (!rule.filter(event) || allowed(entry.allow, event)) return;
-    const groupBy = rule.spec.group_by;
-    let key = '';
-    for (let i = 0; i < groupBy.length; i += 1) {
-      const value = (event as Record<string, unknown>)[groupBy[i] as string];
-      if (value === undefined || value === null || value === '') return;
-      key = i === 0 ? String(value) : `${key}${KEY_SEPARATOR}${String(value)}`;
-    }
-    space.focus(key);
-    const observation = this.observation.reset(event, t, key, this.tick, rule);
-    const open = this.episodes.isOpen(rule.spec.kind, key, t);
+    const { rule, detector, keys } = entry;
+    if (entry.check !== null && !entry.check(event)) return;
+    if (entry.allow !== undefined && allowed(entry.allow, event)) return;
+    const id = keys.of(event, this.tick);
+    if (id < 0) return;
+    const key = keys.text;
+    const observation = this.observation.reset(event, t, key, id, this.tick, rule);
+    const open = keys.space.mayBeOpen(id) && this.episodes.isOpen(rule.spec.kind, key, t);
     const verdict = detector.observe(observation, open);
     if (verdict === null) return;
     if (verdict === 'absorb') this.episodes.absorb(rule, key, observation.ref(), observation.values());
-    else this.episodes.openWith(rule, key, keyFieldsOf(event, groupBy), verdict, observation.values());
+    else
+      this.episodes.openWith(
+        rule,
+        key,
+        keyFieldsOf(event, rule.spec.group_by),
+        verdict,
+        observation.values(),
+      );
   }
 
   private sweep(): void {
@@ -279,17 +338,18 @@ export class RuleEngine {
     const rows: RuleStateRow[] = [];
     for (const entry of this.loaded) {
       const rule = entry.rule.spec.name;
-      for (const key of entry.detector.states.takeDeleted()) rows.push({ rule, key, state: null });
+      for (const key of entry.detector.takeDeleted()) rows.push({ rule, key, state: null });
       for (const row of entry.detector.takeOwnDirty()) rows.push({ rule, ...row });
     }
-    // Changed keys are read once per key space, their slots giving every rule's state at once.
+    // Changed keys are listed once per key space, whichever of its rules changed them.
     for (const [space, entries] of this.bySpace()) {
-      for (const key of space.takeDirty()) {
-        const slots = space.slots(key);
-        if (slots === undefined) continue;
+      for (const id of space.takeDirty()) {
+        let key: string | undefined;
         for (const entry of entries) {
-          const state = slots[entry.detector.states.index];
-          if (state !== undefined) rows.push({ rule: entry.rule.spec.name, key, state });
+          const state = entry.detector.exportKey(id);
+          if (state === undefined) continue;
+          key ??= space.keyOf(id);
+          rows.push({ rule: entry.rule.spec.name, key, state });
         }
       }
     }
@@ -316,6 +376,10 @@ export class RuleEngine {
       } else {
         byName.get(row.rule)?.detector.load(row.key, row.state);
       }
+    }
+    for (const keys of this.spaces.values()) {
+      keys.space.settle();
+      keys.tick = -1;
     }
   }
 

@@ -96,6 +96,12 @@ class DeadlineHeap {
 
 const SLOT_SEPARATOR = '\u0000';
 
+/** Told when an incident opens (or is loaded) and closes for a key: the engine counts them per key. */
+export interface EpisodeListener {
+  opened(key: IncidentKey, keyText: string): void;
+  closed(key: IncidentKey, keyText: string): void;
+}
+
 function slotOf(kind: string, key: string): string {
   return `${kind}${SLOT_SEPARATOR}${key}`;
 }
@@ -116,6 +122,8 @@ export class Episodes {
   private readonly dirty = new Set<Episode>();
   private readonly deleted = new Set<string>();
   private count = 0;
+
+  constructor(private readonly listener: EpisodeListener) {}
 
   private byKind(kind: string): Map<string, Episode> {
     let map = this.open.get(kind);
@@ -175,6 +183,7 @@ export class Episodes {
     this.escalate(episode, rule);
     this.byKind(spec.kind).set(key, episode);
     this.count += 1;
+    this.listener.opened(keyFields, key);
     this.recentlyClosed.get(spec.kind)?.delete(key);
     this.deadlines.push({ at: episode.last + episode.quiet, kind: spec.kind, key, id: episode.id });
     this.dirty.add(episode);
@@ -234,6 +243,7 @@ export class Episodes {
   private close(episode: Episode): void {
     this.open.get(episode.kind)?.delete(episode.keyText);
     this.count -= 1;
+    this.listener.closed(episode.key, episode.keyText);
     let closed = this.recentlyClosed.get(episode.kind);
     if (closed === undefined) {
       closed = new Map();
@@ -301,8 +311,11 @@ export class Episodes {
 
   load(slot: string, state: unknown): void {
     const episode = state as Episode;
-    this.byKind(episode.kind).set(episode.keyText, episode);
+    const open = this.byKind(episode.kind);
+    if (open.has(episode.keyText)) return;
+    open.set(episode.keyText, episode);
     this.count += 1;
+    this.listener.opened(episode.key, episode.keyText);
     this.deadlines.push({
       at: episode.last + episode.quiet,
       kind: episode.kind,

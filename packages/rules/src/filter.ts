@@ -77,6 +77,16 @@ export function categoriesOfRule(rule: RuleSpec): string[] | null {
   return own.filter((category) => steps.includes(category));
 }
 
+/**
+ * The filter without its `bulwark.category` condition when that condition is a plain list: the
+ * engine offers a rule only events of the categories it lists, so checking again is waste.
+ */
+export function withoutCategory(filter: Filter): Filter {
+  if (categoriesOfFilter(filter) === null) return filter;
+  const { 'bulwark.category': _, ...rest } = filter;
+  return rest;
+}
+
 function categoriesOfFilter(filter: Filter): string[] | null {
   const condition = filter['bulwark.category'];
   if (condition === undefined) return null;

@@ -51,8 +51,10 @@ export function withRef(refs: readonly EventRef[], ref: EventRef): EventRef[] {
 export interface Observation {
   readonly event: SecurityEvent;
   readonly t: number;
-  /** Canonical key text (values of `group_by`, joined); the state map's key. */
+  /** Canonical key text (values of `group_by`, joined). */
   readonly key: string;
+  /** The key's id in the rule's key space: where its state rows are found. */
+  readonly id: number;
   /** The event as evidence; made on first call, as most observations keep nothing. */
   ref(): EventRef;
   /** Position of this event in evaluation order: what protects recently active keys from sweeps. */
@@ -80,12 +82,15 @@ export interface Detector {
   /** `open`: whether an incident of the rule's kind is open for this key right now. */
   observe(observation: Observation, open: boolean): Verdict;
   /**
-   * Its per-key state, in a slot of the rule's key space: the engine reads the slots of changed keys
-   * to persist them, once per key for every rule of the space.
+   * The persisted form of key `id`'s state, or undefined when it has none. The engine asks for the
+   * keys its key space marked changed; `load` takes the form back.
    */
-  readonly states: { readonly index: number; takeDeleted(): string[] };
+  exportKey(id: number): unknown;
+  /** Texts of keys whose state was dropped since the last call: their rows are deleted. */
+  takeDeleted(): string[];
   /** Rows of state the detector keeps outside its key space (none for most); `null` state deletes. */
   takeOwnDirty(): { key: string; state: unknown }[];
+  /** Restores a key's state from `exportKey`'s form; a form it does not know is ignored. */
   load(key: string, state: unknown): void;
   /** Forgets keys idle since before `before`, sparing those touched after tick `sparedAfter`. */
   sweep(before: number, sparedAfter: number): void;

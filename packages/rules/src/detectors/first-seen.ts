@@ -1,6 +1,7 @@
 import type { FirstSeenSpec } from '../spec/schema.js';
+import { KeySpace } from '../state/key-space.js';
+import { ObjectRows, type Touched } from '../state/object-rows.js';
 import type { CompiledRule, Detector, Observation, Verdict } from './detector.js';
-import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
 interface State extends Touched {
   /** Known values and when each was last seen: the key's baseline. */
@@ -24,17 +25,18 @@ const SHARED = '\u0001';
  * Baselines are state like any other: persisted, so a restart does not set off a storm of alerts.
  */
 export class FirstSeenDetector implements Detector {
-  readonly states: KeyedState<State>;
-  private readonly shared = new KeyedState<Shared>();
+  private readonly states: ObjectRows<State>;
+  /** Values by the keys they were seen for: a space of their own. */
+  private readonly shared = new ObjectRows<Shared>(new KeySpace(), true);
   private spec: FirstSeenSpec;
   private started: number | undefined;
   private startedDirty = false;
 
   constructor(
     public rule: CompiledRule,
-    space?: KeySpace,
+    space: KeySpace,
   ) {
-    this.states = new KeyedState<State>(space);
+    this.states = new ObjectRows<State>(space);
     this.spec = rule.spec as FirstSeenSpec;
   }
 
@@ -51,13 +53,8 @@ export class FirstSeenDetector implements Detector {
       this.started = o.t;
       this.startedDirty = true;
     }
-    const existing = this.states.get(o.key);
-    const state = this.states.touch(
-      o.key,
-      existing ?? { touched: o.t, seen: o.tick, known: [] },
-      o.t,
-      o.tick,
-    );
+    const existing = this.states.get(o.id);
+    const state = this.states.touch(o.id, existing ?? { touched: o.t, seen: o.tick, known: [] }, o.t, o.tick);
     const forgetBefore = o.t - this.spec.remember;
     state.known = state.known.filter(([, last]) => last >= forgetBefore);
     const hadHistory = state.known.length > 0;
@@ -84,7 +81,7 @@ export class FirstSeenDetector implements Detector {
   private share(value: string, o: Observation): number {
     const threshold = this.spec.known_if_shared_by;
     if (threshold === undefined) return 0;
-    const id = SHARED + value;
+    const id = this.shared.space.intern(SHARED + value);
     const shared = this.shared.touch(
       id,
       this.shared.get(id) ?? { touched: o.t, seen: o.tick, keys: [] },
@@ -94,6 +91,14 @@ export class FirstSeenDetector implements Detector {
     const others = shared.keys.filter((key) => key !== o.key).length;
     if (!shared.keys.includes(o.key) && shared.keys.length < threshold + 1) shared.keys.push(o.key);
     return others;
+  }
+
+  exportKey(id: number): State | undefined {
+    return this.states.get(id);
+  }
+
+  takeDeleted(): string[] {
+    return this.states.takeDeleted();
   }
 
   takeOwnDirty() {
@@ -108,7 +113,7 @@ export class FirstSeenDetector implements Detector {
   load(key: string, state: unknown): void {
     if (key === META) this.started = (state as { started?: number }).started;
     else if (key.startsWith(SHARED)) this.shared.load(key, state as Shared);
-    else this.states.load(key, state as State);
+    else if (Array.isArray((state as Partial<State>).known)) this.states.load(key, state as State);
   }
 
   sweep(before: number, sparedAfter: number): void {
@@ -117,8 +122,8 @@ export class FirstSeenDetector implements Detector {
   }
 
   dispose(): void {
-    this.states.clear();
-    this.shared.clear();
+    this.states.dispose();
+    this.shared.dispose();
   }
 
   size(): number {

@@ -1,34 +1,46 @@
 import type { RateSpec } from '../spec/schema.js';
+import { loadId, saveId } from '../state/event-ids.js';
+import type { KeySpace } from '../state/key-space.js';
+import { eventIds, FIRST_COLUMN, RowSet, SEEN, TOUCHED } from '../state/row-set.js';
 import {
   type CompiledRule,
   type Detector,
   type EventRef,
+  KEPT_REFS,
   type Observation,
   type Verdict,
-  withRef,
 } from './detector.js';
-import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
-interface State extends Touched {
-  /** Start of the bucket being counted. */
-  b: number;
-  /** Events in it, and the time of the first. */
-  n: number;
-  f: number;
-  /** The key's normal rate (events per second), an exponentially weighted mean of past buckets. */
-  normal: number;
-  /** Buckets that went into `normal`. */
-  buckets: number;
-  /** The latest events of the bucket, for evidence. */
-  refs: EventRef[];
-  /** Whether this bucket went over a bar: such buckets do not teach the key what normal is. */
-  high?: boolean;
-}
+/** Columns of a key's row. */
+const BUCKET = FIRST_COLUMN; // start of the bucket being counted
+const EVENTS = FIRST_COLUMN + 1; // events in it
+const FIRST = FIRST_COLUMN + 2; // time of its first event
+const NORMAL = FIRST_COLUMN + 3; // the key's normal rate (events per second), a weighted mean of past buckets
+const BUCKETS = FIRST_COLUMN + 4; // buckets that went into NORMAL
+const HIGH = FIRST_COLUMN + 5; // 1 when this bucket went over a bar: it does not teach the key what normal is
+const REFS = FIRST_COLUMN + 6; // how many of the bucket's latest events follow, as evidence
+const REF_LIST = FIRST_COLUMN + 7; // per event: its time, then its id (two columns)
+const REF_WIDTH = 3;
 
 /** Buckets a key must have been seen for before its own normal is trusted. */
 const MIN_HISTORY = 6;
 /** Weight of the newest bucket in the normal rate. */
 const ALPHA = 0.1;
+
+/** The persisted form of a key's state. */
+interface Saved {
+  touched: number;
+  seen: number;
+  b: number;
+  n: number;
+  f: number;
+  normal: number;
+  buckets: number;
+  high: boolean;
+  /** The bucket's latest events: times, and ids (see `saveId`). */
+  ts: number[];
+  ids: (number | string)[];
+}
 
 /**
  * `rate`: events per second from one key, measured over buckets of event time, far above an
@@ -37,15 +49,15 @@ const ALPHA = 0.1;
  * key that floods are normal.
  */
 export class RateDetector implements Detector {
-  readonly states: KeyedState<State>;
+  private readonly rows: RowSet;
   private spec: RateSpec;
   private seconds: number;
 
   constructor(
     public rule: CompiledRule,
-    space?: KeySpace,
+    private readonly space: KeySpace,
   ) {
-    this.states = new KeyedState<State>(space);
+    this.rows = new RowSet(space, REF_LIST + KEPT_REFS * REF_WIDTH);
     this.spec = rule.spec as RateSpec;
     this.seconds = this.spec.bucket / 1000;
   }
@@ -57,67 +69,120 @@ export class RateDetector implements Detector {
   }
 
   observe(o: Observation, open: boolean): Verdict {
+    const rows = this.rows;
     const bucket = Math.floor(o.t / this.spec.bucket) * this.spec.bucket;
-    const state = this.states.touch(
-      o.key,
-      this.states.get(o.key) ?? {
-        touched: o.t,
-        seen: o.tick,
-        b: bucket,
-        n: 0,
-        f: o.t,
-        normal: 0,
-        buckets: 0,
-        refs: [],
-      },
-      o.t,
-      o.tick,
-    );
-    if (bucket > state.b) this.nextBucket(state, bucket);
-    if (state.n === 0 || o.t < state.f) state.f = o.t;
-    state.n += 1;
-    state.refs = withRef(state.refs, o.ref());
+    let row = rows.row(o.id);
+    if (row < 0) {
+      row = rows.create(o.id, o.t, o.tick);
+      const base = row * rows.stride;
+      rows.numbers[base + BUCKET] = bucket;
+      rows.numbers[base + FIRST] = o.t;
+    } else rows.touch(row, o.id, o.t, o.tick);
+    const n = rows.numbers;
+    const base = row * rows.stride;
+    if (bucket > (n[base + BUCKET] as number)) this.nextBucket(row, bucket);
+    if (n[base + EVENTS] === 0 || o.t < (n[base + FIRST] as number)) n[base + FIRST] = o.t;
+    n[base + EVENTS] = (n[base + EVENTS] as number) + 1;
+    this.addRef(row, o.t, o.event['event.id']);
     if (open) {
-      state.high = true;
+      n[base + HIGH] = 1;
       return 'absorb';
     }
-    if (state.high || !this.tooMany(state)) return null;
-    state.high = true;
-    return { first: state.f, events: state.refs, count: state.n };
+    if (n[base + HIGH] === 1 || !this.tooMany(base)) return null;
+    n[base + HIGH] = 1;
+    const events: EventRef[] = [];
+    const refs = n[base + REFS] as number;
+    for (let i = 0; i < refs; i += 1) {
+      const at = base + REF_LIST + i * REF_WIDTH;
+      const id = eventIds.read(rows.words, (at + 1) * 2);
+      if (id !== undefined) events.push({ t: n[at] as number, id });
+    }
+    return { first: n[base + FIRST] as number, events, count: n[base + EVENTS] as number };
+  }
+
+  /** Keeps the event as evidence, with the bucket's latest few. */
+  private addRef(row: number, t: number, id: string): void {
+    const n = this.rows.numbers;
+    const words = this.rows.words;
+    const list = row * this.rows.stride + REF_LIST;
+    const refs = n[list - REF_LIST + REFS] as number;
+    let at = refs;
+    if (refs < KEPT_REFS) n[list - REF_LIST + REFS] = refs + 1;
+    else {
+      // Full: the oldest goes. Columns move as words: ids must not pass through a number.
+      words.copyWithin(list * 2, (list + REF_WIDTH) * 2, (list + KEPT_REFS * REF_WIDTH) * 2);
+      at = KEPT_REFS - 1;
+    }
+    n[list + at * REF_WIDTH] = t;
+    eventIds.write(words, (list + at * REF_WIDTH + 1) * 2, id);
   }
 
   /**
    * Whether the bucket so far is over a bar. A count only grows within a bucket, so a bucket over
    * the bar part-way is over it whole: judging early costs nothing and catches floods at once.
    */
-  private tooMany(state: State): boolean {
-    const rate = state.n / this.seconds;
+  private tooMany(base: number): boolean {
+    const n = this.rows.numbers;
+    const rate = (n[base + EVENTS] as number) / this.seconds;
     if (rate >= this.spec.absolute) return true;
     const relative = this.spec.relative;
     return (
       relative !== undefined &&
-      state.buckets >= MIN_HISTORY &&
+      (n[base + BUCKETS] as number) >= MIN_HISTORY &&
       rate >= this.spec.floor &&
-      rate >= relative * state.normal
+      rate >= relative * (n[base + NORMAL] as number)
     );
   }
 
   /** Folds the finished bucket (unless it was a flood) and any empty ones into the normal rate. */
-  private nextBucket(state: State, bucket: number): void {
-    if (!state.high) {
-      const rate = state.n / this.seconds;
-      state.normal = state.buckets === 0 ? rate : state.normal * (1 - ALPHA) + rate * ALPHA;
-      state.buckets += 1;
+  private nextBucket(row: number, bucket: number): void {
+    const n = this.rows.numbers;
+    const base = row * this.rows.stride;
+    if (n[base + HIGH] !== 1) {
+      const rate = (n[base + EVENTS] as number) / this.seconds;
+      n[base + NORMAL] =
+        n[base + BUCKETS] === 0 ? rate : (n[base + NORMAL] as number) * (1 - ALPHA) + rate * ALPHA;
+      n[base + BUCKETS] = (n[base + BUCKETS] as number) + 1;
     }
-    const empty = Math.min(1000, Math.floor((bucket - state.b) / this.spec.bucket) - 1);
-    if (empty > 0 && state.buckets > 0) {
-      state.normal *= (1 - ALPHA) ** empty;
-      state.buckets += empty;
+    const empty = Math.min(1000, Math.floor((bucket - (n[base + BUCKET] as number)) / this.spec.bucket) - 1);
+    if (empty > 0 && (n[base + BUCKETS] as number) > 0) {
+      n[base + NORMAL] = (n[base + NORMAL] as number) * (1 - ALPHA) ** empty;
+      n[base + BUCKETS] = (n[base + BUCKETS] as number) + empty;
     }
-    state.b = bucket;
-    state.n = 0;
-    state.refs = [];
-    state.high = false;
+    n[base + BUCKET] = bucket;
+    n[base + EVENTS] = 0;
+    n[base + REFS] = 0;
+    n[base + HIGH] = 0;
+  }
+
+  exportKey(id: number): Saved | undefined {
+    const row = this.rows.row(id);
+    if (row < 0) return undefined;
+    const n = this.rows.numbers;
+    const base = row * this.rows.stride;
+    const ts: number[] = [];
+    const ids: Saved['ids'] = [];
+    for (let i = 0; i < (n[base + REFS] as number); i += 1) {
+      const at = base + REF_LIST + i * REF_WIDTH;
+      ts.push(n[at] as number);
+      saveId(eventIds, this.rows.words, (at + 1) * 2, ids);
+    }
+    return {
+      touched: n[base + TOUCHED] as number,
+      seen: n[base + SEEN] as number,
+      b: n[base + BUCKET] as number,
+      n: n[base + EVENTS] as number,
+      f: n[base + FIRST] as number,
+      normal: n[base + NORMAL] as number,
+      buckets: n[base + BUCKETS] as number,
+      high: n[base + HIGH] === 1,
+      ts,
+      ids,
+    };
+  }
+
+  takeDeleted(): string[] {
+    return this.rows.takeDeleted();
   }
 
   takeOwnDirty() {
@@ -125,19 +190,42 @@ export class RateDetector implements Detector {
   }
 
   load(key: string, state: unknown): void {
-    this.states.load(key, state as State);
+    const saved = state as Partial<Saved>;
+    if (!Array.isArray(saved.ts) || !Array.isArray(saved.ids) || saved.ids.length !== saved.ts.length * 4)
+      return;
+    const id = this.space.intern(key);
+    const rows = this.rows;
+    const row =
+      rows.row(id) >= 0 ? rows.row(id) : rows.create(id, saved.touched ?? 0, saved.seen ?? 0, false);
+    const n = rows.numbers;
+    const base = row * rows.stride;
+    n[base + TOUCHED] = saved.touched ?? 0;
+    n[base + SEEN] = saved.seen ?? 0;
+    n[base + BUCKET] = saved.b ?? 0;
+    n[base + EVENTS] = saved.n ?? 0;
+    n[base + FIRST] = saved.f ?? 0;
+    n[base + NORMAL] = saved.normal ?? 0;
+    n[base + BUCKETS] = saved.buckets ?? 0;
+    n[base + HIGH] = saved.high ? 1 : 0;
+    const skip = Math.max(0, saved.ts.length - KEPT_REFS);
+    n[base + REFS] = saved.ts.length - skip;
+    for (let i = skip; i < saved.ts.length; i += 1) {
+      const at = base + REF_LIST + (i - skip) * REF_WIDTH;
+      n[at] = saved.ts[i] as number;
+      loadId(eventIds, rows.words, (at + 1) * 2, saved.ids, i * 4);
+    }
   }
 
   sweep(before: number, sparedAfter: number): void {
     // A key's normal is worth keeping for a while after it goes quiet: a day of event time.
-    this.states.sweep(before - 86_400_000, sparedAfter);
+    this.rows.sweep(before - 86_400_000, sparedAfter);
   }
 
   dispose(): void {
-    this.states.clear();
+    this.rows.dispose();
   }
 
   size(): number {
-    return this.states.size();
+    return this.rows.size;
   }
 }

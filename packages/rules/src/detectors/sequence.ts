@@ -1,5 +1,7 @@
 import { compileFilter, type Predicate } from '../filter.js';
 import type { SequenceSpec } from '../spec/schema.js';
+import type { KeySpace } from '../state/key-space.js';
+import { ObjectRows, type Touched } from '../state/object-rows.js';
 import {
   type CompiledRule,
   type Detector,
@@ -9,7 +11,6 @@ import {
   type Verdict,
   withRef,
 } from './detector.js';
-import { KeyedState, type KeySpace, type Touched } from './keyed-state.js';
 
 type Step = { kind: 'event'; filter: Predicate; count: number } | { kind: 'incident'; incident: string };
 
@@ -31,16 +32,16 @@ interface State extends Touched {
  * an email change after a login from a new address.
  */
 export class SequenceDetector implements Detector {
-  readonly states: KeyedState<State>;
+  private readonly states: ObjectRows<State>;
   private spec: SequenceSpec;
   private readonly steps: Step[];
 
   constructor(
     public rule: CompiledRule,
     private readonly lookup: EpisodeLookup,
-    space?: KeySpace,
+    space: KeySpace,
   ) {
-    this.states = new KeyedState<State>(space);
+    this.states = new ObjectRows<State>(space);
     this.spec = rule.spec as SequenceSpec;
     this.steps = this.spec.steps.map((step) =>
       'incident' in step
@@ -55,9 +56,9 @@ export class SequenceDetector implements Detector {
   }
 
   observe(o: Observation, open: boolean): Verdict {
-    let state = this.states.get(o.key);
+    let state = this.states.get(o.id);
     if (state && o.t - state.began > this.spec.window) {
-      this.states.delete(o.key);
+      this.states.delete(o.id);
       state = undefined;
     }
     let next = state?.next ?? 0;
@@ -73,7 +74,7 @@ export class SequenceDetector implements Detector {
     if (!step.filter(o.event)) return null;
 
     state = this.states.touch(
-      o.key,
+      o.id,
       state ?? { touched: o.t, seen: o.tick, began: o.t, next, hits: [], partial: 0 },
       o.t,
       o.tick,
@@ -86,8 +87,16 @@ export class SequenceDetector implements Detector {
     state.next = next + 1;
     if (state.next < this.steps.length) return null;
     const hits = state.hits;
-    this.states.delete(o.key);
+    this.states.delete(o.id);
     return open ? 'absorb' : { first: (hits[0] as EventRef).t, events: hits, count: 1 };
+  }
+
+  exportKey(id: number): State | undefined {
+    return this.states.get(id);
+  }
+
+  takeDeleted(): string[] {
+    return this.states.takeDeleted();
   }
 
   takeOwnDirty() {
@@ -95,7 +104,7 @@ export class SequenceDetector implements Detector {
   }
 
   load(key: string, state: unknown): void {
-    this.states.load(key, state as State);
+    if (Array.isArray((state as Partial<State>).hits)) this.states.load(key, state as State);
   }
 
   sweep(before: number, sparedAfter: number): void {
@@ -103,7 +112,7 @@ export class SequenceDetector implements Detector {
   }
 
   dispose(): void {
-    this.states.clear();
+    this.states.dispose();
   }
 
   size(): number {

@@ -1,0 +1,70 @@
+/** Two digits of `text` at `at` as a number (NaN-free only for digits; callers check ranges). */
+function digits2(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + (text.charCodeAt(at + 1) - 48);
+}
+
+/**
+ * Milliseconds since the epoch of an event's `@timestamp`, as `Date.parse` gives it. Events carry
+ * the form `toISOString` writes (`2026-11-21T10:00:00.000Z`); that form is read digit by digit, at
+ * half the cost of `Date.parse`, and anything else (or any edge the shortcut would have to think
+ * about: day 29 and later, years before 100) goes to `Date.parse`.
+ */
+export function eventTime(text: string): number {
+  // Events come in time order, mostly within the minute of the one before: its start is reused.
+  if (text.length === 24 && text.startsWith(lastMinute)) {
+    const second = digits2(text, 17);
+    const milli = digits2(text, 20) * 10 + (text.charCodeAt(22) - 48);
+    if (
+      second >= 0 &&
+      second <= 59 &&
+      milli >= 0 &&
+      milli <= 999 &&
+      text.charCodeAt(19) === 46 &&
+      text.charCodeAt(23) === 90 &&
+      digitsAt(text, SECOND_DIGITS)
+    ) {
+      return lastMinuteStart + second * 1000 + milli;
+    }
+  }
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 46 ||
+    text.charCodeAt(23) !== 90
+  ) {
+    return Date.parse(text);
+  }
+  const year = digits2(text, 0) * 100 + digits2(text, 2);
+  const month = digits2(text, 5);
+  const day = digits2(text, 8);
+  const hour = digits2(text, 11);
+  const minute = digits2(text, 14);
+  const second = digits2(text, 17);
+  const milli = digits2(text, 20) * 10 + (text.charCodeAt(22) - 48);
+  let valid = year >= 100 && year <= 9999 && month >= 1 && month <= 12 && day >= 1 && day <= 28;
+  valid &&= hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 59;
+  valid &&= milli >= 0 && milli <= 999 && text.charCodeAt(16) === 58 && digitsAt(text, ALL_DIGITS);
+  if (!valid) return Date.parse(text);
+  lastMinute = text.slice(0, 17);
+  lastMinuteStart = Date.UTC(year, month - 1, day, hour, minute);
+  return lastMinuteStart + second * 1000 + milli;
+}
+
+/** `YYYY-MM-DDTHH:MM:` of the last timestamp read the long way, and its time. */
+let lastMinute = '\u0000';
+let lastMinuteStart = 0;
+
+const ALL_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 22];
+const SECOND_DIGITS = [17, 18, 20, 21, 22];
+
+function digitsAt(text: string, positions: readonly number[]): boolean {
+  for (const at of positions) {
+    const code = text.charCodeAt(at);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}

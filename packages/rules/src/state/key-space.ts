@@ -1,0 +1,212 @@
+import { AddressTable } from './address-table.js';
+import { ipv4Number, ipv4Text } from './ipv4.js';
+
+const INITIAL_CAPACITY = 1024;
+const GROWTH = 1.5;
+
+/** Fields of a key's record, before the row of each rule. */
+const KIND = 0; // FREE, TEXT or ADDRESS
+const ADDRESS = 1; // an IPv4 key's 32 bits
+const HOLDERS = 2; // rules holding a row for the key
+const EPISODES = 3; // incidents open for the key
+const DIRTY = 4; // 1 once listed as changed
+const ROWS = 5; // then one row number per rule (column), -1 for none
+
+const FREE = 0;
+const TEXT = 1;
+const ADDRESS_KEY = 2;
+
+/**
+ * The keys of every rule that groups by the same fields, numbered. A key's number (id) leads to its
+ * record: a few integers, in one cache line, with the row each rule keeps for it (RowSet) and what
+ * the space tracks (rules holding rows, incidents open, changed since the last persist). With a
+ * million keys looked up at random, each cache line read is a trip to memory; the layout is made
+ * so that an event's key costs two: the address table and the record.
+ *
+ * An id lives while some rule holds a row for it or an incident is open for it; then it is freed
+ * and reused. `intern` makes ids freely: the key last interned is released at the next `intern` or
+ * `settle` if nothing took hold of it.
+ */
+export class KeySpace {
+  /** Ids of IPv4 keys (most keys, in practice), by address number. */
+  private readonly addresses = new AddressTable();
+  /** Ids of other keys, by text, and the text of each. */
+  private readonly texts = new Map<string, number>();
+  private readonly textOf = new Map<number, string>();
+  private width: number;
+  private columns = 0;
+  private readonly freeColumns: number[] = [];
+  private records: Int32Array;
+  private capacity: number;
+  private dirty: number[] = [];
+  private readonly free: number[] = [];
+  private next = 0;
+  private focusText: string | undefined;
+  private focusId = -1;
+
+  constructor() {
+    this.capacity = INITIAL_CAPACITY;
+    this.width = 16;
+    this.records = new Int32Array(this.capacity * this.width);
+  }
+
+  /** A column for one rule's rows. */
+  register(): number {
+    const reused = this.freeColumns.pop();
+    if (reused !== undefined) return reused;
+    const column = this.columns;
+    this.columns += 1;
+    if (ROWS + this.columns > this.width) this.resize(this.capacity, this.width * 2);
+    for (let id = 0; id < this.next; id += 1) this.records[id * this.width + ROWS + column] = -1;
+    return column;
+  }
+
+  /** Gives back a column whose rule is gone (its rows already freed). */
+  unregister(column: number): void {
+    this.freeColumns.push(column);
+  }
+
+  /** The id of `text`, made if need be. */
+  intern(text: string): number {
+    if (text === this.focusText) return this.focusId;
+    this.settle();
+    const address = ipv4Number(text);
+    let id = address >= 0 ? this.addresses.get(address) : (this.texts.get(text) ?? -1);
+    if (id < 0) {
+      id = this.allocate();
+      const at = id * this.width;
+      if (address >= 0) {
+        this.records[at + KIND] = ADDRESS_KEY;
+        this.records[at + ADDRESS] = address | 0;
+        this.addresses.set(address, id);
+      } else {
+        this.records[at + KIND] = TEXT;
+        this.texts.set(text, id);
+        this.textOf.set(id, text);
+      }
+    }
+    this.focusText = text;
+    this.focusId = id;
+    return id;
+  }
+
+  /** The id of `text`, or -1 if it has none. */
+  find(text: string): number {
+    const address = ipv4Number(text);
+    return address >= 0 ? this.addresses.get(address) : (this.texts.get(text) ?? -1);
+  }
+
+  /** Releases the key last interned if nothing took hold of it. */
+  settle(): void {
+    const id = this.focusId;
+    this.focusText = undefined;
+    this.focusId = -1;
+    if (id >= 0) this.releaseIfUnused(id);
+  }
+
+  keyOf(id: number): string {
+    const at = id * this.width;
+    return this.records[at + KIND] === ADDRESS_KEY
+      ? ipv4Text((this.records[at + ADDRESS] as number) >>> 0)
+      : (this.textOf.get(id) as string);
+  }
+
+  /** The row rule `column` keeps for key `id`, or -1. */
+  row(id: number, column: number): number {
+    return this.records[id * this.width + ROWS + column] as number;
+  }
+
+  /** Records that rule `column` keeps `row` for key `id`, which had none. */
+  setRow(id: number, column: number, row: number): void {
+    const at = id * this.width;
+    this.records[at + ROWS + column] = row;
+    this.records[at + HOLDERS] = (this.records[at + HOLDERS] as number) + 1;
+  }
+
+  /** Records that rule `column` no longer keeps a row for key `id`. */
+  clearRow(id: number, column: number): void {
+    const at = id * this.width;
+    this.records[at + ROWS + column] = -1;
+    this.records[at + HOLDERS] = (this.records[at + HOLDERS] as number) - 1;
+    if (id !== this.focusId) this.releaseIfUnused(id);
+  }
+
+  /** Whether an incident of any kind may be open for the key: when not, no lookup by text is needed. */
+  mayBeOpen(id: number): boolean {
+    return this.records[id * this.width + EPISODES] !== 0;
+  }
+
+  openEpisode(id: number): void {
+    const at = id * this.width + EPISODES;
+    this.records[at] = (this.records[at] as number) + 1;
+  }
+
+  closeEpisode(id: number): void {
+    const at = id * this.width + EPISODES;
+    this.records[at] = (this.records[at] as number) - 1;
+    if (id !== this.focusId) this.releaseIfUnused(id);
+  }
+
+  /** Notes that some rule's state for `id` changed. */
+  markDirty(id: number): void {
+    const at = id * this.width + DIRTY;
+    if (this.records[at] !== 0) return;
+    this.records[at] = 1;
+    this.dirty.push(id);
+  }
+
+  /**
+   * The ids of keys changed since the last call. An id may since have been freed, or reused for
+   * another key: readers take what state it holds now, and its text now.
+   */
+  takeDirty(): number[] {
+    const ids = this.dirty;
+    this.dirty = [];
+    for (const id of ids) this.records[id * this.width + DIRTY] = 0;
+    return ids;
+  }
+
+  /** Ids in use. */
+  get size(): number {
+    return this.next - this.free.length;
+  }
+
+  private releaseIfUnused(id: number): void {
+    const at = id * this.width;
+    const kind = this.records[at + KIND];
+    if (kind === FREE || this.records[at + HOLDERS] !== 0 || this.records[at + EPISODES] !== 0) return;
+    if (kind === ADDRESS_KEY) this.addresses.delete((this.records[at + ADDRESS] as number) >>> 0);
+    else {
+      this.texts.delete(this.textOf.get(id) as string);
+      this.textOf.delete(id);
+    }
+    this.records[at + KIND] = FREE;
+    this.free.push(id);
+  }
+
+  private allocate(): number {
+    let id = this.free.pop();
+    if (id === undefined) {
+      if (this.next === this.capacity) this.resize(Math.ceil(this.capacity * GROWTH), this.width);
+      id = this.next;
+      this.next += 1;
+    }
+    const at = id * this.width;
+    this.records.fill(0, at, at + ROWS);
+    this.records.fill(-1, at + ROWS, at + ROWS + this.columns);
+    return id;
+  }
+
+  private resize(capacity: number, width: number): void {
+    const records = new Int32Array(capacity * width);
+    if (width === this.width) records.set(this.records);
+    else {
+      for (let id = 0; id < this.next; id += 1) {
+        records.set(this.records.subarray(id * this.width, (id + 1) * this.width), id * width);
+      }
+    }
+    this.records = records;
+    this.capacity = capacity;
+    this.width = width;
+  }
+}

@@ -1,0 +1,151 @@
+import { EventIds } from './event-ids.js';
+import type { KeySpace } from './key-space.js';
+
+const INITIAL_ROWS = 256;
+const GROWTH = 1.5;
+/** Columns every row starts with. */
+export const TOUCHED = 0;
+export const SEEN = 1;
+const KEY = 2;
+/** The first column a detector lays out for itself. */
+export const FIRST_COLUMN = 3;
+/** Columns an event id takes (as four 32-bit words). */
+export const ID_COLUMNS = 2;
+
+/** Event ids of every row set of the process: words copied between them keep their meaning. */
+export const eventIds = new EventIds();
+
+/**
+ * One detector's state for the keys of a key space: a row per key that has any, made on the key's
+ * first event and freed when the detector is done with it or the key goes idle. A row is a run of
+ * Float64 columns (event time last touched, tick last touched, the key's id, then the detector's
+ * own, event ids among them as pairs of columns read as 32-bit words through `words`), and
+ * optionally one object. Rows are found through the key's record in its space (one cache line for
+ * all the rules of the space); only keys with state cost a row.
+ */
+export class RowSet<O = unknown> {
+  numbers: Float64Array;
+  /** The same memory as `numbers`, as 32-bit words: where event ids are written. */
+  words: Uint32Array;
+  objects: (O | undefined)[] = [];
+  /** This set's column in the space's key records. */
+  readonly column: number;
+  private capacity = INITIAL_ROWS;
+  private readonly free: number[] = [];
+  private high = 0;
+  private live = 0;
+  /** Texts of keys whose state was dropped since the last `takeDeleted`. */
+  private deleted: string[] = [];
+
+  constructor(
+    readonly space: KeySpace,
+    /** Columns per row, the three every row starts with included. */
+    readonly stride: number,
+  ) {
+    this.numbers = new Float64Array(INITIAL_ROWS * stride);
+    this.words = new Uint32Array(this.numbers.buffer);
+    this.column = space.register();
+  }
+
+  /** The row of key `id`, or -1. */
+  row(id: number): number {
+    return this.space.row(id, this.column);
+  }
+
+  /**
+   * A new, zeroed row for key `id` (which has none), touched at `t` and `tick`; marked changed
+   * unless it is being loaded (`changed` false). `numbers` and `words` may be new arrays after.
+   */
+  create(id: number, t: number, tick: number, changed = true): number {
+    let row = this.free.pop();
+    if (row === undefined) {
+      if (this.high === this.capacity) this.grow();
+      row = this.high;
+      this.high += 1;
+    }
+    this.space.setRow(id, this.column, row);
+    this.live += 1;
+    const base = row * this.stride;
+    this.numbers.fill(0, base, base + this.stride);
+    this.numbers[base + TOUCHED] = t;
+    this.numbers[base + SEEN] = tick;
+    this.numbers[base + KEY] = id;
+    if (changed) this.space.markDirty(id);
+    return row;
+  }
+
+  /** Marks `row` (of key `id`) touched at event time `t` (if later than before) and `tick`, and changed. */
+  touch(row: number, id: number, t: number, tick: number): void {
+    const base = row * this.stride;
+    if (t > (this.numbers[base + TOUCHED] as number)) this.numbers[base + TOUCHED] = t;
+    this.numbers[base + SEEN] = tick;
+    this.space.markDirty(id);
+  }
+
+  /** Frees the row of key `id`, noting the key for persistence. */
+  delete(id: number): void {
+    const row = this.row(id);
+    if (row < 0) return;
+    this.deleted.push(this.space.keyOf(id));
+    this.freeRow(row, id);
+  }
+
+  /** Calls `visit` with the key id of every row. */
+  forEachKey(visit: (id: number) => void): void {
+    for (let row = 0; row < this.high; row += 1) {
+      const id = this.numbers[row * this.stride + KEY] as number;
+      if (id >= 0) visit(id);
+    }
+  }
+
+  /** Texts of keys whose state was dropped since the last call. */
+  takeDeleted(): string[] {
+    const keys = this.deleted;
+    this.deleted = [];
+    return keys;
+  }
+
+  /** Frees rows last touched before `before` (event time) and not after tick `sparedAfter`. */
+  sweep(before: number, sparedAfter: number): void {
+    const numbers = this.numbers;
+    for (let row = 0; row < this.high; row += 1) {
+      const base = row * this.stride;
+      const id = numbers[base + KEY] as number;
+      if (id < 0) continue;
+      if ((numbers[base + TOUCHED] as number) >= before || (numbers[base + SEEN] as number) > sparedAfter)
+        continue;
+      this.deleted.push(this.space.keyOf(id));
+      this.freeRow(row, id);
+    }
+  }
+
+  /** Frees every row without noting anything for persistence, and gives the column back: the rule is gone. */
+  dispose(): void {
+    for (let row = 0; row < this.high; row += 1) {
+      const id = this.numbers[row * this.stride + KEY] as number;
+      if (id >= 0) this.freeRow(row, id);
+    }
+    this.deleted = [];
+    this.space.unregister(this.column);
+  }
+
+  get size(): number {
+    return this.live;
+  }
+
+  private freeRow(row: number, id: number): void {
+    this.numbers[row * this.stride + KEY] = -1;
+    if (this.objects.length > row) this.objects[row] = undefined;
+    this.free.push(row);
+    this.live -= 1;
+    this.space.clearRow(id, this.column);
+  }
+
+  private grow(): void {
+    this.capacity = Math.ceil(this.capacity * GROWTH);
+    const numbers = new Float64Array(this.capacity * this.stride);
+    numbers.set(this.numbers);
+    this.numbers = numbers;
+    this.words = new Uint32Array(numbers.buffer);
+  }
+}
