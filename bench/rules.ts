@@ -1,7 +1,7 @@
 /**
  * Rules engine throughput with one million distinct source addresses in play, and its memory.
  *
- *   npm run bench:rules            (add --events N --addresses N)
+ *   npm run bench:rules            (add --events N --addresses N --skew S --rules a,b)
  *
  * Events are made on the fly (failed SSH logins, web requests, app logins, a few attacks) from a
  * million addresses, in event time, one millisecond apart, and run through the default pack in
@@ -9,6 +9,11 @@
  * writes it about once a second). Only the engine's calls are timed; making the events is not.
  * Event ids are UUIDv7-shaped, as the classifier gives them.
  * RSS is read at the end, with every key the engine holds still in memory.
+ *
+ * Addresses are drawn uniformly by default: every event goes to a key no cache has seen lately,
+ * the worst case. `--skew S` draws half the events by a Zipf law of exponent S over the same
+ * addresses (a few busy clients and attackers, a long tail) and half uniformly (the scanners and
+ * botnets that keep every address in play), which is closer to real traffic.
  */
 import { parseArgs } from 'node:util';
 import { loadRuleFiles, RuleEngine } from '@bulwark/rules';
@@ -19,10 +24,26 @@ const { values } = parseArgs({
   options: {
     events: { type: 'string', default: '3000000' },
     addresses: { type: 'string', default: '1000000' },
+    skew: { type: 'string' },
+    mix: { type: 'string', default: 'attack' },
+    /** Only these rules of the default pack (comma-separated names), to see what each costs. */
+    rules: { type: 'string' },
   },
 });
 const total = Number(values.events);
 const addresses = Number(values.addresses);
+const skew = values.skew === undefined ? undefined : Number(values.skew);
+/**
+ * Shares of failed logins, web requests and app logins (the rest are attacks on the web server).
+ * `attack`: a host under a brute-force storm; `typical`: a web property on a normal day.
+ */
+const MIXES: Record<string, [number, number, number]> = {
+  attack: [0.7, 0.2, 0.08],
+  typical: [0.04, 0.9, 0.05],
+};
+const mix = MIXES[values.mix ?? 'attack'];
+if (mix === undefined) throw new Error(`--mix is one of ${Object.keys(MIXES).join(', ')}`);
+const [failedShare, requestShare, loginShare] = mix;
 const BATCH = 1000;
 const START = Date.UTC(2026, 10, 21, 0, 0, 0);
 const USERS = ['root', 'admin', 'test', 'user', 'oracle', 'postgres', 'ubuntu', 'git', 'deploy', 'pi'];
@@ -108,18 +129,47 @@ const attacks = pool({
   'bulwark.threat': [],
 });
 
+/** Cumulative Zipf weights of the address ranks, for `--skew`. */
+const zipf = skew === undefined ? undefined : zipfTable(addresses, skew);
+
+function zipfTable(count: number, exponent: number): Float64Array {
+  const table = new Float64Array(count);
+  let sum = 0;
+  for (let rank = 0; rank < count; rank += 1) {
+    sum += 1 / (rank + 1) ** exponent;
+    table[rank] = sum;
+  }
+  for (let rank = 0; rank < count; rank += 1) table[rank] = (table[rank] as number) / sum;
+  return table;
+}
+
+/** The address number of the next event. */
+function pickAddress(random: () => number): number {
+  if (zipf === undefined || random() < 0.5) return Math.floor(random() * addresses);
+  const target = random();
+  let low = 0;
+  let high = addresses - 1;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((zipf[middle] as number) < target) low = middle + 1;
+    else high = middle;
+  }
+  // Ranks are spread over the addresses (7919 is prime to any count of the form 2^a 5^b).
+  return (low * 7919) % addresses;
+}
+
 /** Fills `batch` with the events numbered from `first`. */
 function makeBatch(batch: SecurityEvent[], first: number, random: () => number): void {
   batch.length = 0;
   for (let i = first, slot = 0; i < first + BATCH && i < total; i += 1, slot += 1) {
-    const ip = address(Math.floor(random() * addresses));
+    const ip = address(pickAddress(random));
     const roll = random();
     let event: SecurityEvent;
-    if (roll < 0.7) {
+    if (roll < failedShare) {
       event = failures[slot] as SecurityEvent;
       event['user.name'] = USERS[Math.floor(random() * USERS.length)] as string;
-    } else if (roll < 0.9) event = requests[slot] as SecurityEvent;
-    else if (roll < 0.98) {
+    } else if (roll < failedShare + requestShare) event = requests[slot] as SecurityEvent;
+    else if (roll < failedShare + requestShare + loginShare) {
       event = logins[slot] as SecurityEvent;
       event['user.name'] = `user${Math.floor(random() * 100_000)}`;
     } else {
@@ -133,7 +183,8 @@ function makeBatch(batch: SecurityEvent[], first: number, random: () => number):
   }
 }
 
-const { rules } = loadRuleFiles([]);
+const only = values.rules?.split(',');
+const rules = loadRuleFiles([]).rules.filter((rule) => !only || only.includes(rule.name));
 const engine = new RuleEngine({ rules });
 const random = seeded(7);
 const batch: SecurityEvent[] = [];
@@ -159,14 +210,16 @@ for (let first = 0, batches = 1; first < total; first += BATCH, batches += 1) {
 const seconds = Number(evaluating) / 1e9;
 const stats = engine.stats();
 const heldKeys = Object.values(stats.keys).reduce((sum, n) => sum + n, 0);
-const rss = process.memoryUsage().rss;
+const memory = process.memoryUsage();
+const rss = memory.rss;
+const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(0)} MiB`;
 process.stdout.write(
   [
-    `rules engine, default pack: ${total.toLocaleString('en-US')} events from ${addresses.toLocaleString('en-US')} addresses`,
+    `rules engine, ${only ? only.join(', ') : 'default pack'}, ${values.mix} mix: ${total.toLocaleString('en-US')} events from ${addresses.toLocaleString('en-US')} addresses, ${skew === undefined ? 'uniformly' : `half by Zipf (${skew}), half uniformly`}`,
     `  ${Math.round(total / seconds).toLocaleString('en-US')} events/s (${seconds.toFixed(2)} s in the engine; making the events took ${(Number(making) / 1e9).toFixed(2)} s, not counted)`,
     `  ${Math.round(total / engineCpu).toLocaleString('en-US')} events per CPU second (${engineCpu.toFixed(2)} s of CPU in the engine)`,
     `  ${changes.toLocaleString('en-US')} incident changes, ${stats.episodes.toLocaleString('en-US')} incidents open, ${heldKeys.toLocaleString('en-US')} keys held`,
-    `  RSS at the end: ${(rss / 1_048_576).toFixed(0)} MiB`,
+    `  RSS at the end: ${mib(rss)} (JS heap ${mib(memory.heapUsed)} used of ${mib(memory.heapTotal)}, typed arrays ${mib(memory.arrayBuffers)})`,
     '',
   ].join('\n'),
 );

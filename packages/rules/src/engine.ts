@@ -280,29 +280,32 @@ export class RuleEngine {
   evaluate(events: Iterable<SecurityEvent>): IncidentChange[] {
     const out: IncidentChange[] = [];
     const anyCategory = this.byCategory.get('') ?? [];
-    for (const event of events) {
-      const t = eventTime(event['@timestamp']);
-      if (Number.isNaN(t)) continue;
-      const created = event['event.created'] === undefined ? Number.NaN : eventTime(event['event.created']);
-      const clock = Number.isNaN(created) ? t : Math.min(t, created + CLOCK_SKEW);
-      if (clock > this.watermark) {
-        this.watermark = clock;
-        this.metaDirty = true;
-        this.episodes.closeDue(clock);
-        if (clock - this.lastSweep >= this.sweepEvery) this.sweep();
-      } else if (t < this.watermark - this.lateness) {
-        this.late += 1;
-        continue;
-      }
-      if (allowed(this.globalAllow, event)) continue;
-      this.tick += 1;
-      const specific = this.byCategory.get(event['bulwark.category']);
-      if (specific) for (const entry of specific) this.apply(entry, event, t);
-      for (const entry of anyCategory) this.apply(entry, event, t);
-    }
+    for (const event of events) this.evaluateOne(event, anyCategory);
     for (const keys of this.spaces.values()) keys.space.settle();
     this.episodes.flush(out);
     return out;
+  }
+
+  /** Evaluates one event: the clock, lateness, allowlists, then the rules of its category. */
+  private evaluateOne(event: SecurityEvent, anyCategory: readonly Loaded[]): void {
+    const t = eventTime(event['@timestamp']);
+    if (Number.isNaN(t)) return;
+    const created = event['event.created'] === undefined ? Number.NaN : eventTime(event['event.created']);
+    const clock = Number.isNaN(created) ? t : Math.min(t, created + CLOCK_SKEW);
+    if (clock > this.watermark) {
+      this.watermark = clock;
+      this.metaDirty = true;
+      this.episodes.closeDue(clock);
+      if (clock - this.lastSweep >= this.sweepEvery) this.sweep();
+    } else if (t < this.watermark - this.lateness) {
+      this.late += 1;
+      return;
+    }
+    if (allowed(this.globalAllow, event)) return;
+    this.tick += 1;
+    const specific = this.byCategory.get(event['bulwark.category']);
+    if (specific) for (const entry of specific) this.apply(entry, event, t);
+    for (const entry of anyCategory) this.apply(entry, event, t);
   }
 
   private apply(entry: Loaded, event: SecurityEvent, t: number): void {

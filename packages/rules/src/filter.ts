@@ -12,7 +12,11 @@ function field(event: SecurityEvent, name: string): unknown {
 /** Whether a field's value is one of `wanted`: for a list field, whether the list holds one of them. */
 function holds(value: unknown, wanted: ReadonlySet<string>): boolean {
   if (value === undefined || value === null) return false;
-  if (Array.isArray(value)) return value.some((item) => wanted.has(String(item)));
+  if (typeof value === 'string') return wanted.has(value);
+  if (Array.isArray(value)) {
+    for (const item of value) if (wanted.has(typeof item === 'string' ? item : String(item))) return true;
+    return false;
+  }
   return wanted.has(String(value));
 }
 

@@ -27,17 +27,17 @@ const ID = 2;
 const TIME_COUNT = 4;
 const TIMES = 5;
 
-/** Values of a key with more than fit in its row, laid out as in the row. */
+/** Values of a key with more than fit in its row, laid out as in the row, with room for all. */
 interface Spilled {
+  numbers: Float64Array;
   words: Uint32Array;
 }
 
-/** The persisted form of a key's state: per value, its number, events, times (oldest first), latest event id. */
-interface Saved {
-  touched: number;
-  seen: number;
-  values: [hash: number, events: number, times: number[], id: (number | string)[]][];
-}
+/**
+ * The persisted form of a key's state, flat: touched, seen, then per value its number, events, how
+ * many times follow, the times (oldest first) and the latest event's id (four words, see `saveId`).
+ */
+type Saved = (number | string)[];
 
 /** Copies `count` words. */
 function copyWords(from: Uint32Array, fromAt: number, to: Uint32Array, toAt: number, count: number): void {
@@ -95,7 +95,7 @@ export class DistinctDetector implements Detector {
     this.rows = this.makeRows();
     this.work = new Float64Array((this.maxValues + 1) * this.width);
     this.workWords = new Uint32Array(this.work.buffer);
-    for (const [id, state] of saved) this.restore(id, state);
+    for (const [id, state] of saved) this.load(this.space.keyOf(id), state);
     old.dispose();
   }
 
@@ -108,110 +108,139 @@ export class DistinctDetector implements Detector {
     let row = rows.row(o.id);
     if (row < 0) row = rows.create(o.id, o.t, o.tick);
     else rows.touch(row, o.id, o.t, o.tick);
-
+    const base = rows.select(row);
+    const row64 = rows.numbers;
     const w = this.width;
-    const work = this.work;
-    const words = this.workWords;
-    let count = this.read(row);
+
+    // The values are worked on where they are: in the row, or in the key's own arrays once spilled.
+    let spilled = rows.objects[row];
+    let values = spilled === undefined ? row64 : spilled.numbers;
+    let words = spilled === undefined ? rows.words : spilled.words;
+    let first = spilled === undefined ? base + VALUES : 0;
+    let count = row64[base + COUNT] as number;
 
     // Times before the window go; values left with none go.
     const since = o.t - this.spec.window;
     let kept = 0;
     for (let v = 0; v < count; v += 1) {
-      const at = v * w;
-      const times = work[at + TIME_COUNT] as number;
+      const at = first + v * w;
+      const times = values[at + TIME_COUNT] as number;
       let old = 0;
-      while (old < times && (work[at + TIMES + old] as number) < since) old += 1;
+      while (old < times && (values[at + TIMES + old] as number) < since) old += 1;
       if (old === times) continue;
-      const to = kept * w;
+      const to = first + kept * w;
       if (to !== at) copyWords(words, at * 2, words, to * 2, TIMES * 2);
-      work[to + TIME_COUNT] = times - old;
-      for (let i = old; i < times; i += 1) work[to + TIMES + i - old] = work[at + TIMES + i] as number;
+      values[to + TIME_COUNT] = times - old;
+      for (let i = old; i < times; i += 1) values[to + TIMES + i - old] = values[at + TIMES + i] as number;
       kept += 1;
     }
     count = kept;
 
     let found = -1;
     for (let v = 0; v < count; v += 1) {
-      if (work[v * w + HASH] === hash) {
+      if (values[first + v * w + HASH] === hash) {
         found = v;
         break;
       }
     }
     if (found < 0) {
+      if (spilled === undefined && count === INLINE_VALUES) {
+        // A fifth value: the key's values move out of the row, to arrays with room for all.
+        const numbers = new Float64Array((this.maxValues + 1) * w);
+        spilled = { numbers, words: new Uint32Array(numbers.buffer) };
+        copyWords(words, first * 2, spilled.words, 0, count * w * 2);
+        rows.objects[row] = spilled;
+        values = spilled.numbers;
+        words = spilled.words;
+        first = 0;
+      }
       found = count;
-      work[found * w + HASH] = hash;
-      work[found * w + EVENTS] = 0;
-      work[found * w + TIME_COUNT] = 0;
+      values[first + found * w + HASH] = hash;
+      values[first + found * w + EVENTS] = 0;
+      values[first + found * w + TIME_COUNT] = 0;
       count += 1;
       if (count > this.maxValues) {
-        found = this.dropStalest(count, found);
+        found = this.dropStalest(values, words, first, count, found);
         count -= 1;
       }
     }
-    const at = found * w;
-    const times = work[at + TIME_COUNT] as number;
+    const at = first + found * w;
+    const times = values[at + TIME_COUNT] as number;
     if (times < this.maxTimes) {
-      work[at + TIMES + times] = o.t;
-      work[at + TIME_COUNT] = times + 1;
+      values[at + TIMES + times] = o.t;
+      values[at + TIME_COUNT] = times + 1;
     } else {
-      for (let i = 1; i < times; i += 1) work[at + TIMES + i - 1] = work[at + TIMES + i] as number;
-      work[at + TIMES + times - 1] = o.t;
+      for (let i = 1; i < times; i += 1) values[at + TIMES + i - 1] = values[at + TIMES + i] as number;
+      values[at + TIMES + times - 1] = o.t;
     }
-    work[at + EVENTS] = (work[at + EVENTS] as number) + 1;
+    values[at + EVENTS] = (values[at + EVENTS] as number) + 1;
     eventIds.write(words, (at + ID) * 2, o.event['event.id']);
 
     const limit = this.spec.per_value_below;
     let distinct = 0;
     let events = 0;
-    let first = o.t;
+    let earliest = o.t;
     for (let v = 0; v < count; v += 1) {
-      const vat = v * w;
-      if (limit !== undefined && (work[vat + TIME_COUNT] as number) >= limit) continue;
+      const vat = first + v * w;
+      if (limit !== undefined && (values[vat + TIME_COUNT] as number) >= limit) continue;
       distinct += 1;
-      events += work[vat + EVENTS] as number;
-      if ((work[vat + TIMES] as number) < first) first = work[vat + TIMES] as number;
+      events += values[vat + EVENTS] as number;
+      if ((values[vat + TIMES] as number) < earliest) earliest = values[vat + TIMES] as number;
     }
-    if (distinct < this.spec.threshold) {
-      this.write(row, count);
-      return null;
+    let verdict: Verdict = null;
+    if (distinct >= this.spec.threshold) {
+      const refs: EventRef[] = [];
+      for (let v = 0; v < count; v += 1) {
+        const vat = first + v * w;
+        const valueTimes = values[vat + TIME_COUNT] as number;
+        if (limit !== undefined && valueTimes >= limit) continue;
+        const id = eventIds.read(words, (vat + ID) * 2);
+        if (id !== undefined) refs.push({ t: values[vat + TIMES + valueTimes - 1] as number, id });
+      }
+      refs.sort((a, b) => a.t - b.t);
+      verdict = { first: earliest, events: refs.slice(-KEPT_REFS), count: events };
+      count = 0;
     }
-    const refs: EventRef[] = [];
-    for (let v = 0; v < count; v += 1) {
-      const vat = v * w;
-      const valueTimes = work[vat + TIME_COUNT] as number;
-      if (limit !== undefined && valueTimes >= limit) continue;
-      const id = eventIds.read(words, (vat + ID) * 2);
-      if (id !== undefined) refs.push({ t: work[vat + TIMES + valueTimes - 1] as number, id });
+    if (spilled !== undefined && count <= INLINE_VALUES) {
+      // Few enough again: back into the row.
+      copyWords(words, 0, rows.words, (base + VALUES) * 2, count * w * 2);
+      rows.objects[row] = undefined;
     }
-    refs.sort((a, b) => a.t - b.t);
-    this.write(row, 0);
-    return { first, events: refs.slice(-KEPT_REFS), count: events };
+    row64[base + COUNT] = count;
+    return verdict;
   }
 
-  /** Drops the value seen least recently, other than the one just `added` (of `count`); where `added` went. */
-  private dropStalest(count: number, added: number): number {
+  /**
+   * Drops the value seen least recently, other than the one just `added` (of `count`, from column
+   * `first`); returns where `added` went.
+   */
+  private dropStalest(
+    values: Float64Array,
+    words: Uint32Array,
+    first: number,
+    count: number,
+    added: number,
+  ): number {
     const w = this.width;
-    const work = this.work;
     let stalest = 0;
     let stalestTime = Number.POSITIVE_INFINITY;
     for (let v = 0; v < count; v += 1) {
       if (v === added) continue;
-      const times = work[v * w + TIME_COUNT] as number;
-      const last = times === 0 ? 0 : (work[v * w + TIMES + times - 1] as number);
+      const times = values[first + v * w + TIME_COUNT] as number;
+      const last = times === 0 ? 0 : (values[first + v * w + TIMES + times - 1] as number);
       if (last < stalestTime) {
         stalestTime = last;
         stalest = v;
       }
     }
-    this.workWords.copyWithin(stalest * w * 2, (stalest + 1) * w * 2, count * w * 2);
+    words.copyWithin((first + stalest * w) * 2, (first + (stalest + 1) * w) * 2, (first + count * w) * 2);
     return added > stalest ? added - 1 : added;
   }
 
   /** Copies a row's values into the work area; returns how many. */
   private read(row: number): number {
     const rows = this.rows;
-    const base = row * rows.stride;
+    const base = rows.select(row);
     const count = rows.numbers[base + COUNT] as number;
     const spilled = rows.objects[row];
     const size = count * this.width * 2;
@@ -223,13 +252,14 @@ export class DistinctDetector implements Detector {
   /** Writes `count` values from the work area back to the row, or to an object when they do not fit. */
   private write(row: number, count: number): void {
     const rows = this.rows;
-    const base = row * rows.stride;
+    const base = rows.select(row);
     const size = count * this.width * 2;
     rows.numbers[base + COUNT] = count;
     if (count > INLINE_VALUES) {
       let spilled = rows.objects[row];
       if (spilled === undefined) {
-        spilled = { words: new Uint32Array(this.maxValues * this.width * 2) };
+        const numbers = new Float64Array((this.maxValues + 1) * this.width);
+        spilled = { numbers, words: new Uint32Array(numbers.buffer) };
         rows.objects[row] = spilled;
       }
       copyWords(this.workWords, 0, spilled.words, 0, size);
@@ -242,24 +272,21 @@ export class DistinctDetector implements Detector {
   exportKey(id: number): Saved | undefined {
     const row = this.rows.row(id);
     if (row < 0) return undefined;
-    const base = row * this.rows.stride;
+    const base = this.rows.select(row);
+    const saved: Saved = [
+      this.rows.numbers[base + TOUCHED] as number,
+      this.rows.numbers[base + SEEN] as number,
+    ];
     const count = this.read(row);
-    const w = this.width;
-    const values: Saved['values'] = [];
+    const work = this.work;
     for (let v = 0; v < count; v += 1) {
-      const at = v * w;
-      const times: number[] = [];
-      for (let i = 0; i < (this.work[at + TIME_COUNT] as number); i += 1)
-        times.push(this.work[at + TIMES + i] as number);
-      const id: (number | string)[] = [];
-      saveId(eventIds, this.workWords, (at + ID) * 2, id);
-      values.push([this.work[at + HASH] as number, this.work[at + EVENTS] as number, times, id]);
+      const at = v * this.width;
+      const times = work[at + TIME_COUNT] as number;
+      saved.push(work[at + HASH] as number, work[at + EVENTS] as number, times);
+      for (let i = 0; i < times; i += 1) saved.push(work[at + TIMES + i] as number);
+      saveId(eventIds, this.workWords, (at + ID) * 2, saved);
     }
-    return {
-      touched: this.rows.numbers[base + TOUCHED] as number,
-      seen: this.rows.numbers[base + SEEN] as number,
-      values,
-    };
+    return saved;
   }
 
   takeDeleted(): string[] {
@@ -271,32 +298,36 @@ export class DistinctDetector implements Detector {
   }
 
   load(key: string, state: unknown): void {
-    const saved = state as Partial<Saved>;
-    const valid = (value: unknown) =>
-      Array.isArray(value) && Array.isArray(value[2]) && Array.isArray(value[3]);
-    if (!Array.isArray(saved.values) || !saved.values.every(valid)) return;
-    this.restore(this.space.intern(key), saved as Saved);
-  }
-
-  private restore(id: number, saved: Saved): void {
-    const rows = this.rows;
-    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, saved.touched, saved.seen, false);
-    const base = row * rows.stride;
-    rows.numbers[base + TOUCHED] = saved.touched;
-    rows.numbers[base + SEEN] = saved.seen;
+    if (!Array.isArray(state) || state.length < 2) return;
+    // Values are read into the work area first: a malformed row changes nothing.
+    const saved = state as Saved;
     const w = this.width;
-    const values = saved.values.slice(-this.maxValues);
-    values.forEach(([hash, events, times, eventId], v) => {
-      const kept = times.slice(-this.maxTimes);
-      this.work[v * w + HASH] = hash;
-      this.work[v * w + EVENTS] = events;
-      this.work[v * w + TIME_COUNT] = kept.length;
-      kept.forEach((time, i) => {
-        this.work[v * w + TIMES + i] = time;
-      });
-      loadId(eventIds, this.workWords, (v * w + ID) * 2, eventId, 0);
+    const values: number[] = [];
+    let from = 2;
+    while (from < saved.length) {
+      const times = Number(saved[from + 2]);
+      if (!Number.isInteger(times) || times < 1 || from + 3 + times + 4 > saved.length) return;
+      values.push(from);
+      from += 3 + times + 4;
+    }
+    const kept = values.slice(-this.maxValues);
+    kept.forEach((at, v) => {
+      const times = Number(saved[at + 2]);
+      const keptTimes = Math.min(times, this.maxTimes);
+      this.work[v * w + HASH] = Number(saved[at]);
+      this.work[v * w + EVENTS] = Number(saved[at + 1]);
+      this.work[v * w + TIME_COUNT] = keptTimes;
+      for (let i = 0; i < keptTimes; i += 1)
+        this.work[v * w + TIMES + i] = Number(saved[at + 3 + times - keptTimes + i]);
+      loadId(eventIds, this.workWords, (v * w + ID) * 2, saved, at + 3 + times);
     });
-    this.write(row, values.length);
+    const id = this.space.intern(key);
+    const rows = this.rows;
+    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, Number(saved[0]), Number(saved[1]), false);
+    const base = rows.select(row);
+    rows.numbers[base + TOUCHED] = Number(saved[0]);
+    rows.numbers[base + SEEN] = Number(saved[1]);
+    this.write(row, kept.length);
   }
 
   sweep(before: number, sparedAfter: number): void {

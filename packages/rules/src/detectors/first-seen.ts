@@ -1,21 +1,19 @@
 import type { FirstSeenSpec } from '../spec/schema.js';
 import { KeySpace } from '../state/key-space.js';
-import { ObjectRows, type Touched } from '../state/object-rows.js';
+import { FIRST_COLUMN, RowSet, SEEN, TOUCHED } from '../state/row-set.js';
+import { valueKey } from '../state/value-key.js';
 import type { CompiledRule, Detector, Observation, Verdict } from './detector.js';
-
-interface State extends Touched {
-  /** Known values and when each was last seen: the key's baseline. */
-  known: [value: string, lastSeen: number][];
-}
-
-interface Shared extends Touched {
-  /** Keys the value was seen for, up to `known_if_shared_by`. */
-  keys: string[];
-}
 
 /** Row key of the rule's own bookkeeping, and the prefix of shared-value rows. */
 const META = '\u0000meta';
 const SHARED = '\u0001';
+
+/** A key's row: how many known values, then up to INLINE_KNOWN of them in place, each (value, last seen). */
+const COUNT = FIRST_COLUMN;
+const KNOWN = FIRST_COLUMN + 1;
+const INLINE_KNOWN = 4;
+/** A shared value's row: how many keys it was seen for, then their numbers. */
+const KEYS = FIRST_COLUMN + 1;
 
 /**
  * `first_seen`: a value of `field` never seen before for a key (a new address for a user). A key
@@ -23,53 +21,87 @@ const SHARED = '\u0001';
  * (`learning` of event time from the first event it saw); and with `known_if_shared_by`, a value
  * already seen for that many other keys is known (an office address everyone logs in from).
  * Baselines are state like any other: persisted, so a restart does not set off a storm of alerts.
+ *
+ * Values and keys are kept as numbers (`valueKey`): a user's known addresses in their row (four in
+ * place, more in an array of their own), and for each value the keys it was seen for in a row of
+ * a key space of values.
  */
 export class FirstSeenDetector implements Detector {
-  private readonly states: ObjectRows<State>;
-  /** Values by the keys they were seen for: a space of their own. */
-  private readonly shared = new ObjectRows<Shared>(new KeySpace(), true);
+  private readonly rows: RowSet<Float64Array>;
+  /** Values, and the keys each was seen for (up to `known_if_shared_by` + 1). */
+  private readonly values = new KeySpace();
+  private shared: RowSet;
   private spec: FirstSeenSpec;
   private started: number | undefined;
   private startedDirty = false;
 
   constructor(
     public rule: CompiledRule,
-    space: KeySpace,
+    private readonly space: KeySpace,
   ) {
-    this.states = new ObjectRows<State>(space);
     this.spec = rule.spec as FirstSeenSpec;
+    this.rows = new RowSet<Float64Array>(space, KNOWN + INLINE_KNOWN * 2);
+    this.shared = new RowSet(this.values, KEYS + this.sharedWidth());
+  }
+
+  /** Keys a shared value's row holds: enough to tell that `known_if_shared_by` others saw it. */
+  private sharedWidth(): number {
+    return (this.spec.known_if_shared_by ?? 0) + 1;
   }
 
   reconfigure(rule: CompiledRule): void {
+    const width = this.sharedWidth();
     this.rule = rule;
     this.spec = rule.spec as FirstSeenSpec;
+    if (this.sharedWidth() !== width) {
+      // Who shares what is relearned: a row of another size would mean another bar.
+      this.shared.dispose();
+      this.shared = new RowSet(this.values, KEYS + this.sharedWidth());
+    }
   }
 
   observe(o: Observation, open: boolean): Verdict {
     const raw = (o.event as Record<string, unknown>)[this.spec.field];
     if (raw === undefined || raw === null || raw === '') return null;
-    const value = String(raw);
+    const text = String(raw);
+    const value = valueKey(text);
     if (this.started === undefined || o.t < this.started) {
       this.started = o.t;
       this.startedDirty = true;
     }
-    const existing = this.states.get(o.id);
-    const state = this.states.touch(o.id, existing ?? { touched: o.t, seen: o.tick, known: [] }, o.t, o.tick);
-    const forgetBefore = o.t - this.spec.remember;
-    state.known = state.known.filter(([, last]) => last >= forgetBefore);
-    const hadHistory = state.known.length > 0;
-    const entry = state.known.find(([known]) => known === value);
-    const sharedBy = this.share(value, o);
+    const sharedBy = this.share(text, valueKey(o.key), o);
 
-    if (entry) {
-      if (o.t > entry[1]) entry[1] = o.t;
+    const rows = this.rows;
+    let row = rows.row(o.id);
+    if (row < 0) row = rows.create(o.id, o.t, o.tick);
+    else rows.touch(row, o.id, o.t, o.tick);
+    const base = rows.select(row);
+    const numbers = rows.numbers;
+    const list = rows.objects[row];
+    const known = list ?? numbers;
+    const first = list === undefined ? base + KNOWN : 0;
+
+    // Values not seen for `remember` are forgotten.
+    const forgetBefore = o.t - this.spec.remember;
+    let count = numbers[base + COUNT] as number;
+    let kept = 0;
+    for (let i = 0; i < count; i += 1) {
+      const at = first + i * 2;
+      if ((known[at + 1] as number) < forgetBefore) continue;
+      known[first + kept * 2] = known[at] as number;
+      known[first + kept * 2 + 1] = known[at + 1] as number;
+      kept += 1;
+    }
+    const hadHistory = kept > 0;
+    count = kept;
+    for (let i = 0; i < count; i += 1) {
+      const at = first + i * 2;
+      if (known[at] !== value) continue;
+      if (o.t > (known[at + 1] as number)) known[at + 1] = o.t;
+      this.store(row, base, known, first, count);
       return null;
     }
-    state.known.push([value, o.t]);
-    if (state.known.length > this.spec.max_values) {
-      state.known.sort((a, b) => a[1] - b[1]);
-      state.known.shift();
-    }
+    this.add(row, base, known, first, count, value, o.t);
     if (!hadHistory) return null;
     if (o.t < this.started + this.spec.learning) return null;
     const threshold = this.spec.known_if_shared_by;
@@ -77,56 +109,173 @@ export class FirstSeenDetector implements Detector {
     return open ? 'absorb' : { first: o.t, events: [o.ref()], count: 1 };
   }
 
-  /** Records that `value` was seen for `o.key`; returns for how many other keys it had been seen. */
-  private share(value: string, o: Observation): number {
+  /** Appends a value to the key's known ones (dropping the stalest past `max_values`), and stores them. */
+  private add(
+    row: number,
+    base: number,
+    known: Float64Array,
+    first: number,
+    count: number,
+    value: number,
+    t: number,
+  ): void {
+    const rows = this.rows;
+    let list = known;
+    let at = first;
+    if (
+      (list === rows.numbers && count === INLINE_KNOWN) ||
+      (list !== rows.numbers && list.length < (count + 1) * 2)
+    ) {
+      // A fifth value (or more than `max_values` was when the array was made): the key's values
+      // move to an array of their own, with room for all.
+      const own = new Float64Array((Math.max(this.spec.max_values, count) + 1) * 2);
+      own.set(list.subarray(first, first + count * 2));
+      rows.objects[row] = own;
+      list = own;
+      at = 0;
+    }
+    list[at + count * 2] = value;
+    list[at + count * 2 + 1] = t;
+    let total = count + 1;
+    if (total > this.spec.max_values) {
+      let stalest = 0;
+      for (let i = 1; i < total; i += 1) {
+        if ((list[at + i * 2 + 1] as number) < (list[at + stalest * 2 + 1] as number)) stalest = i;
+      }
+      list.copyWithin(at + stalest * 2, at + (stalest + 1) * 2, at + total * 2);
+      total -= 1;
+    }
+    this.store(row, base, list, at, total);
+  }
+
+  /** Records the count of known values; moves them back into the row when they fit again. */
+  private store(row: number, base: number, list: Float64Array, first: number, count: number): void {
+    const rows = this.rows;
+    rows.select(row);
+    const numbers = rows.numbers;
+    if (list !== numbers && count <= INLINE_KNOWN) {
+      numbers.set(list.subarray(first, first + count * 2), base + KNOWN);
+      rows.objects[row] = undefined;
+    }
+    numbers[base + COUNT] = count;
+  }
+
+  /** Records that value `text` was seen for key number `key`; returns for how many other keys it had been. */
+  private share(text: string, key: number, o: Observation): number {
     const threshold = this.spec.known_if_shared_by;
     if (threshold === undefined) return 0;
-    const id = this.shared.space.intern(SHARED + value);
-    const shared = this.shared.touch(
-      id,
-      this.shared.get(id) ?? { touched: o.t, seen: o.tick, keys: [] },
-      o.t,
-      o.tick,
-    );
-    const others = shared.keys.filter((key) => key !== o.key).length;
-    if (!shared.keys.includes(o.key) && shared.keys.length < threshold + 1) shared.keys.push(o.key);
+    const id = this.values.intern(text);
+    const shared = this.shared;
+    let row = shared.row(id);
+    if (row < 0) row = shared.create(id, o.t, o.tick);
+    else shared.touch(row, id, o.t, o.tick);
+    const base = shared.select(row);
+    const numbers = shared.numbers;
+    const count = numbers[base + COUNT] as number;
+    let others = 0;
+    let mine = false;
+    for (let i = 0; i < count; i += 1) {
+      if (numbers[base + KEYS + i] === key) mine = true;
+      else others += 1;
+    }
+    if (!mine && count < threshold + 1) {
+      numbers[base + KEYS + count] = key;
+      numbers[base + COUNT] = count + 1;
+    }
     return others;
   }
 
-  exportKey(id: number): State | undefined {
-    return this.states.get(id);
+  /** Persisted form: touched, seen, then (value, last seen) per known value. */
+  exportKey(id: number): number[] | undefined {
+    const row = this.rows.row(id);
+    if (row < 0) return undefined;
+    const base = this.rows.select(row);
+    const numbers = this.rows.numbers;
+    const list = this.rows.objects[row];
+    const count = numbers[base + COUNT] as number;
+    const saved = [numbers[base + TOUCHED] as number, numbers[base + SEEN] as number];
+    const known = list ?? numbers;
+    const first = list === undefined ? base + KNOWN : 0;
+    for (let i = 0; i < count * 2; i += 1) saved.push(known[first + i] as number);
+    return saved;
   }
 
   takeDeleted(): string[] {
-    return this.states.takeDeleted();
+    return this.rows.takeDeleted();
   }
 
+  /** Rows of shared values (touched, seen, then the numbers of their keys), and of the learning start. */
   takeOwnDirty() {
-    const rows = this.shared.takeDirty();
+    const out: { key: string; state: unknown }[] = this.shared
+      .takeDeleted()
+      .map((key) => ({ key: SHARED + key, state: null }));
+    for (const id of this.values.takeDirty()) {
+      const row = this.shared.row(id);
+      if (row < 0) continue;
+      const base = this.shared.select(row);
+      const numbers = this.shared.numbers;
+      const saved = [numbers[base + TOUCHED] as number, numbers[base + SEEN] as number];
+      for (let i = 0; i < (numbers[base + COUNT] as number); i += 1)
+        saved.push(numbers[base + KEYS + i] as number);
+      out.push({ key: SHARED + this.values.keyOf(id), state: saved });
+    }
     if (this.startedDirty) {
-      rows.push({ key: META, state: { started: this.started } });
+      out.push({ key: META, state: { started: this.started } });
       this.startedDirty = false;
     }
-    return rows;
+    return out;
   }
 
   load(key: string, state: unknown): void {
-    if (key === META) this.started = (state as { started?: number }).started;
-    else if (key.startsWith(SHARED)) this.shared.load(key, state as Shared);
-    else if (Array.isArray((state as Partial<State>).known)) this.states.load(key, state as State);
+    if (key === META) {
+      this.started = (state as { started?: number }).started;
+      return;
+    }
+    if (!Array.isArray(state) || state.length < 2 || !state.every((n) => typeof n === 'number')) return;
+    const saved = state as number[];
+    const [touched = 0, seen = 0] = saved;
+    if (key.startsWith(SHARED)) {
+      const id = this.values.intern(key.slice(SHARED.length));
+      const row =
+        this.shared.row(id) >= 0 ? this.shared.row(id) : this.shared.create(id, touched, seen, false);
+      const base = this.shared.select(row);
+      const keys = saved.slice(2, 2 + this.sharedWidth());
+      this.shared.numbers[base + COUNT] = keys.length;
+      keys.forEach((n, i) => {
+        this.shared.numbers[base + KEYS + i] = n;
+      });
+      this.values.settle();
+      return;
+    }
+    if ((saved.length - 2) % 2 !== 0) return;
+    const id = this.space.intern(key);
+    const rows = this.rows;
+    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, touched, seen, false);
+    const base = rows.select(row);
+    const known = saved.slice(2).slice(-this.spec.max_values * 2);
+    const count = known.length / 2;
+    if (count > INLINE_KNOWN) {
+      const own = new Float64Array((this.spec.max_values + 1) * 2);
+      own.set(known);
+      rows.objects[row] = own;
+    } else {
+      rows.objects[row] = undefined;
+      rows.numbers.set(known, base + KNOWN);
+    }
+    rows.numbers[base + COUNT] = count;
   }
 
   sweep(before: number, sparedAfter: number): void {
-    this.states.sweep(before - this.spec.remember, sparedAfter);
+    this.rows.sweep(before - this.spec.remember, sparedAfter);
     this.shared.sweep(before - this.spec.remember, sparedAfter);
   }
 
   dispose(): void {
-    this.states.dispose();
+    this.rows.dispose();
     this.shared.dispose();
   }
 
   size(): number {
-    return this.states.size() + this.shared.size();
+    return this.rows.size + this.shared.size;
   }
 }

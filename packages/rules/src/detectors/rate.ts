@@ -27,20 +27,13 @@ const MIN_HISTORY = 6;
 /** Weight of the newest bucket in the normal rate. */
 const ALPHA = 0.1;
 
-/** The persisted form of a key's state. */
-interface Saved {
-  touched: number;
-  seen: number;
-  b: number;
-  n: number;
-  f: number;
-  normal: number;
-  buckets: number;
-  high: boolean;
-  /** The bucket's latest events: times, and ids (see `saveId`). */
-  ts: number[];
-  ids: (number | string)[];
-}
+/**
+ * The persisted form of a key's state, flat: touched, seen, the bucket's start, events and first
+ * event, the normal rate, buckets in it, 1 if high, then per kept event its time and id (four words).
+ */
+type Saved = (number | string)[];
+const SAVED_HEAD = 8;
+const SAVED_EVENT = 5;
 
 /**
  * `rate`: events per second from one key, measured over buckets of event time, far above an
@@ -74,16 +67,16 @@ export class RateDetector implements Detector {
     let row = rows.row(o.id);
     if (row < 0) {
       row = rows.create(o.id, o.t, o.tick);
-      const base = row * rows.stride;
+      const base = rows.select(row);
       rows.numbers[base + BUCKET] = bucket;
       rows.numbers[base + FIRST] = o.t;
     } else rows.touch(row, o.id, o.t, o.tick);
+    const base = rows.select(row);
     const n = rows.numbers;
-    const base = row * rows.stride;
-    if (bucket > (n[base + BUCKET] as number)) this.nextBucket(row, bucket);
+    if (bucket > (n[base + BUCKET] as number)) this.nextBucket(base, bucket);
     if (n[base + EVENTS] === 0 || o.t < (n[base + FIRST] as number)) n[base + FIRST] = o.t;
     n[base + EVENTS] = (n[base + EVENTS] as number) + 1;
-    this.addRef(row, o.t, o.event['event.id']);
+    this.addRef(base, o.t, o.event['event.id']);
     if (open) {
       n[base + HIGH] = 1;
       return 'absorb';
@@ -100,11 +93,11 @@ export class RateDetector implements Detector {
     return { first: n[base + FIRST] as number, events, count: n[base + EVENTS] as number };
   }
 
-  /** Keeps the event as evidence, with the bucket's latest few. */
-  private addRef(row: number, t: number, id: string): void {
+  /** Keeps the event as evidence, with the bucket's latest few (in the selected row at `base`). */
+  private addRef(base: number, t: number, id: string): void {
     const n = this.rows.numbers;
     const words = this.rows.words;
-    const list = row * this.rows.stride + REF_LIST;
+    const list = base + REF_LIST;
     const refs = n[list - REF_LIST + REFS] as number;
     let at = refs;
     if (refs < KEPT_REFS) n[list - REF_LIST + REFS] = refs + 1;
@@ -134,10 +127,9 @@ export class RateDetector implements Detector {
     );
   }
 
-  /** Folds the finished bucket (unless it was a flood) and any empty ones into the normal rate. */
-  private nextBucket(row: number, bucket: number): void {
+  /** Folds the finished bucket (unless it was a flood) and any empty ones into the normal rate (selected row at `base`). */
+  private nextBucket(base: number, bucket: number): void {
     const n = this.rows.numbers;
-    const base = row * this.rows.stride;
     if (n[base + HIGH] !== 1) {
       const rate = (n[base + EVENTS] as number) / this.seconds;
       n[base + NORMAL] =
@@ -158,27 +150,24 @@ export class RateDetector implements Detector {
   exportKey(id: number): Saved | undefined {
     const row = this.rows.row(id);
     if (row < 0) return undefined;
+    const base = this.rows.select(row);
     const n = this.rows.numbers;
-    const base = row * this.rows.stride;
-    const ts: number[] = [];
-    const ids: Saved['ids'] = [];
+    const saved: Saved = [
+      n[base + TOUCHED] as number,
+      n[base + SEEN] as number,
+      n[base + BUCKET] as number,
+      n[base + EVENTS] as number,
+      n[base + FIRST] as number,
+      n[base + NORMAL] as number,
+      n[base + BUCKETS] as number,
+      n[base + HIGH] as number,
+    ];
     for (let i = 0; i < (n[base + REFS] as number); i += 1) {
       const at = base + REF_LIST + i * REF_WIDTH;
-      ts.push(n[at] as number);
-      saveId(eventIds, this.rows.words, (at + 1) * 2, ids);
+      saved.push(n[at] as number);
+      saveId(eventIds, this.rows.words, (at + 1) * 2, saved);
     }
-    return {
-      touched: n[base + TOUCHED] as number,
-      seen: n[base + SEEN] as number,
-      b: n[base + BUCKET] as number,
-      n: n[base + EVENTS] as number,
-      f: n[base + FIRST] as number,
-      normal: n[base + NORMAL] as number,
-      buckets: n[base + BUCKETS] as number,
-      high: n[base + HIGH] === 1,
-      ts,
-      ids,
-    };
+    return saved;
   }
 
   takeDeleted(): string[] {
@@ -190,29 +179,26 @@ export class RateDetector implements Detector {
   }
 
   load(key: string, state: unknown): void {
-    const saved = state as Partial<Saved>;
-    if (!Array.isArray(saved.ts) || !Array.isArray(saved.ids) || saved.ids.length !== saved.ts.length * 4)
+    if (!Array.isArray(state) || state.length < SAVED_HEAD || (state.length - SAVED_HEAD) % SAVED_EVENT !== 0)
       return;
+    const saved = state as Saved;
     const id = this.space.intern(key);
     const rows = this.rows;
-    const row =
-      rows.row(id) >= 0 ? rows.row(id) : rows.create(id, saved.touched ?? 0, saved.seen ?? 0, false);
+    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, Number(saved[0]), Number(saved[1]), false);
+    const base = rows.select(row);
     const n = rows.numbers;
-    const base = row * rows.stride;
-    n[base + TOUCHED] = saved.touched ?? 0;
-    n[base + SEEN] = saved.seen ?? 0;
-    n[base + BUCKET] = saved.b ?? 0;
-    n[base + EVENTS] = saved.n ?? 0;
-    n[base + FIRST] = saved.f ?? 0;
-    n[base + NORMAL] = saved.normal ?? 0;
-    n[base + BUCKETS] = saved.buckets ?? 0;
-    n[base + HIGH] = saved.high ? 1 : 0;
-    const skip = Math.max(0, saved.ts.length - KEPT_REFS);
-    n[base + REFS] = saved.ts.length - skip;
-    for (let i = skip; i < saved.ts.length; i += 1) {
+    const columns = [TOUCHED, SEEN, BUCKET, EVENTS, FIRST, NORMAL, BUCKETS, HIGH];
+    columns.forEach((column, i) => {
+      n[base + column] = Number(saved[i]);
+    });
+    const events = (saved.length - SAVED_HEAD) / SAVED_EVENT;
+    const skip = Math.max(0, events - KEPT_REFS);
+    n[base + REFS] = events - skip;
+    for (let i = skip; i < events; i += 1) {
       const at = base + REF_LIST + (i - skip) * REF_WIDTH;
-      n[at] = saved.ts[i] as number;
-      loadId(eventIds, rows.words, (at + 1) * 2, saved.ids, i * 4);
+      const from = SAVED_HEAD + i * SAVED_EVENT;
+      n[at] = Number(saved[from]);
+      loadId(eventIds, rows.words, (at + 1) * 2, saved, from + 1);
     }
   }
 

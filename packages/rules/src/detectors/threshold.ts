@@ -1,5 +1,5 @@
 import type { ThresholdSpec } from '../spec/schema.js';
-import { loadId, saveId } from '../state/event-ids.js';
+import { clearId, loadId, saveId } from '../state/event-ids.js';
 import type { KeySpace } from '../state/key-space.js';
 import { eventIds, FIRST_COLUMN, RowSet, SEEN, TOUCHED } from '../state/row-set.js';
 import {
@@ -11,11 +11,14 @@ import {
   type Verdict,
 } from './detector.js';
 
-/** Columns: how many events the row holds, then per event its time and id (three columns). */
+/**
+ * Columns: how many events the row holds, their times (oldest first), then the ids of the latest
+ * of them (at most KEPT_REFS, two columns each, the last id being the latest event's).
+ */
 const COUNT = FIRST_COLUMN;
-const EVENTS = FIRST_COLUMN + 1;
+const TIMES = FIRST_COLUMN + 1;
+/** In the merge area, per event: its time and its id (three columns). */
 const EVENT_WIDTH = 3;
-/** Within an event: its time, then its id. */
 const TIME = 0;
 const ID = 1;
 
@@ -24,22 +27,21 @@ function copyWords(from: Uint32Array, fromAt: number, to: Uint32Array, toAt: num
   for (let i = 0; i < count; i += 1) to[toAt + i] = from[fromAt + i] as number;
 }
 
-/** The persisted form of a key's state. */
-interface Saved {
-  touched: number;
-  seen: number;
-  /** Times of the matching events in the window, oldest first, and their ids (see `saveId`). */
-  ts: number[];
-  ids: (number | string)[];
-}
+/**
+ * The persisted form of a key's state, flat: touched, seen, then per held event (oldest first) its
+ * time and its id (four words, see `saveId`).
+ */
+type Saved = (number | string)[];
+const SAVED_HEAD = 2;
+const SAVED_EVENT = 5;
 
 /**
  * `threshold`: at least `threshold` matching events for a key within `window` of event time. The
  * events that reach the bar open the incident and leave the window: a later episode must earn its
  * own threshold, so no event is counted twice.
  *
- * A key holds at most `threshold - 1` events, time and id side by side: a row of fixed size whose
- * first events share the row's first cache line.
+ * A key holds at most `threshold - 1` event times and the ids of the latest few (the evidence an
+ * incident starts with): a row of fixed size.
  */
 export class ThresholdDetector implements Detector {
   private rows: RowSet;
@@ -49,6 +51,8 @@ export class ThresholdDetector implements Detector {
    * bar was lowered while the rule ran (keys keep what they had counted).
    */
   private kept: number;
+  /** Ids a row keeps: those of its latest events. */
+  private idSlots: number;
   /** The held events with the new one merged in, before they are written back or fire. */
   private merged: Float64Array;
   private mergedWords: Uint32Array;
@@ -59,9 +63,14 @@ export class ThresholdDetector implements Detector {
   ) {
     this.spec = rule.spec as ThresholdSpec;
     this.kept = this.spec.threshold - 1;
-    this.rows = new RowSet(space, EVENTS + this.kept * EVENT_WIDTH);
+    this.idSlots = Math.min(this.kept, KEPT_REFS);
+    this.rows = this.makeRows();
     this.merged = new Float64Array((this.kept + 1) * EVENT_WIDTH);
     this.mergedWords = new Uint32Array(this.merged.buffer);
+  }
+
+  private makeRows(): RowSet {
+    return new RowSet(this.space, TIMES + this.kept + this.idSlots * 2);
   }
 
   reconfigure(rule: CompiledRule): void {
@@ -77,7 +86,8 @@ export class ThresholdDetector implements Detector {
     });
     const old = this.rows;
     this.kept = kept;
-    this.rows = new RowSet(this.space, EVENTS + kept * EVENT_WIDTH);
+    this.idSlots = Math.min(kept, KEPT_REFS);
+    this.rows = this.makeRows();
     this.merged = new Float64Array((kept + 1) * EVENT_WIDTH);
     this.mergedWords = new Uint32Array(this.merged.buffer);
     for (const [id, state] of saved) this.restore(id, state);
@@ -91,27 +101,27 @@ export class ThresholdDetector implements Detector {
     let row = rows.row(o.id);
     if (row < 0) row = rows.create(o.id, o.t, o.tick);
     else rows.touch(row, o.id, o.t, o.tick);
+    const base = rows.select(row);
     const numbers = rows.numbers;
-    const base = row * rows.stride;
-    const first = base + EVENTS;
-    const held = numbers[base + COUNT] as number;
-
-    // Merge the event into the held ones, in time order (events may arrive out of order). Columns
-    // are copied as 32-bit words: ids are bit patterns that must not pass through a number.
-    const merged = this.merged;
     const words = rows.words;
+    const held = numbers[base + COUNT] as number;
+    const ids = base + TIMES + this.kept;
+    const merged = this.merged;
+    const mergedWords = this.mergedWords;
+
+    // Merge the event into the held ones, in time order (events may arrive out of order). Ids are
+    // copied as 32-bit words: they are bit patterns that must not pass through a number.
     let at = held;
-    while (at > 0 && (numbers[first + (at - 1) * EVENT_WIDTH + TIME] as number) > o.t) at -= 1;
-    copyWords(words, first * 2, this.mergedWords, 0, at * EVENT_WIDTH * 2);
-    copyWords(
-      words,
-      (first + at * EVENT_WIDTH) * 2,
-      this.mergedWords,
-      (at + 1) * EVENT_WIDTH * 2,
-      (held - at) * EVENT_WIDTH * 2,
-    );
+    while (at > 0 && (numbers[base + TIMES + at - 1] as number) > o.t) at -= 1;
+    const withId = held - Math.min(held, this.idSlots);
+    for (let i = 0; i < held; i += 1) {
+      const to = (i < at ? i : i + 1) * EVENT_WIDTH;
+      merged[to + TIME] = numbers[base + TIMES + i] as number;
+      if (i < withId) clearId(mergedWords, (to + ID) * 2);
+      else copyWords(words, (ids + (i - withId) * 2) * 2, mergedWords, (to + ID) * 2, 4);
+    }
     merged[at * EVENT_WIDTH + TIME] = o.t;
-    eventIds.write(this.mergedWords, (at * EVENT_WIDTH + ID) * 2, o.event['event.id']);
+    eventIds.write(mergedWords, (at * EVENT_WIDTH + ID) * 2, o.event['event.id']);
     const total = held + 1;
     const cutoff = (merged[(total - 1) * EVENT_WIDTH + TIME] as number) - this.spec.window;
     let drop = 0;
@@ -122,7 +132,7 @@ export class ThresholdDetector implements Detector {
       numbers[base + COUNT] = 0;
       const events: EventRef[] = [];
       for (let i = Math.max(drop, total - KEPT_REFS); i < total; i += 1) {
-        const id = eventIds.read(this.mergedWords, (i * EVENT_WIDTH + ID) * 2);
+        const id = eventIds.read(mergedWords, (i * EVENT_WIDTH + ID) * 2);
         if (id !== undefined) events.push({ t: merged[i * EVENT_WIDTH + TIME] as number, id });
       }
       return {
@@ -133,7 +143,12 @@ export class ThresholdDetector implements Detector {
       };
     }
     numbers[base + COUNT] = inWindow;
-    copyWords(this.mergedWords, drop * EVENT_WIDTH * 2, words, first * 2, inWindow * EVENT_WIDTH * 2);
+    for (let i = 0; i < inWindow; i += 1)
+      numbers[base + TIMES + i] = merged[(drop + i) * EVENT_WIDTH + TIME] as number;
+    const keep = Math.min(inWindow, this.idSlots);
+    for (let j = 0; j < keep; j += 1) {
+      copyWords(mergedWords, ((total - keep + j) * EVENT_WIDTH + ID) * 2, words, (ids + j * 2) * 2, 4);
+    }
     return null;
   }
 
@@ -141,18 +156,15 @@ export class ThresholdDetector implements Detector {
     const rows = this.rows;
     const row = rows.row(id);
     if (row < 0) return undefined;
-    const base = row * rows.stride;
-    const held = rows.numbers[base + COUNT] as number;
-    const saved: Saved = {
-      touched: rows.numbers[base + TOUCHED] as number,
-      seen: rows.numbers[base + SEEN] as number,
-      ts: [],
-      ids: [],
-    };
+    const base = rows.select(row);
+    const numbers = rows.numbers;
+    const held = numbers[base + COUNT] as number;
+    const withId = held - Math.min(held, this.idSlots);
+    const saved: Saved = [numbers[base + TOUCHED] as number, numbers[base + SEEN] as number];
     for (let i = 0; i < held; i += 1) {
-      const at = base + EVENTS + i * EVENT_WIDTH;
-      saved.ts.push(rows.numbers[at + TIME] as number);
-      saveId(eventIds, rows.words, (at + ID) * 2, saved.ids);
+      saved.push(numbers[base + TIMES + i] as number);
+      if (i < withId) saved.push(0, 0, 0, 0);
+      else saveId(eventIds, rows.words, (base + TIMES + this.kept + (i - withId) * 2) * 2, saved);
     }
     return saved;
   }
@@ -166,25 +178,29 @@ export class ThresholdDetector implements Detector {
   }
 
   load(key: string, state: unknown): void {
-    const saved = state as Partial<Saved>;
-    if (this.kept === 0 || !Array.isArray(saved.ts) || !Array.isArray(saved.ids)) return;
-    if (saved.ids.length !== saved.ts.length * 4) return;
-    this.restore(this.space.intern(key), saved as Saved);
+    if (!Array.isArray(state) || (state.length - SAVED_HEAD) % SAVED_EVENT !== 0) return;
+    this.restore(this.space.intern(key), state as Saved);
   }
 
   private restore(id: number, saved: Saved): void {
     const rows = this.rows;
-    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, saved.touched, saved.seen, false);
-    const base = row * rows.stride;
-    rows.numbers[base + TOUCHED] = saved.touched;
-    rows.numbers[base + SEEN] = saved.seen;
-    const skip = Math.max(0, saved.ts.length - this.kept);
-    const held = saved.ts.length - skip;
-    rows.numbers[base + COUNT] = held;
+    const touched = Number(saved[0]);
+    const seen = Number(saved[1]);
+    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, touched, seen, false);
+    const base = rows.select(row);
+    const numbers = rows.numbers;
+    numbers[base + TOUCHED] = touched;
+    numbers[base + SEEN] = seen;
+    const events = (saved.length - SAVED_HEAD) / SAVED_EVENT;
+    const skip = Math.max(0, events - this.kept);
+    const held = events - skip;
+    const withId = held - Math.min(held, this.idSlots);
+    numbers[base + COUNT] = held;
     for (let i = 0; i < held; i += 1) {
-      const at = base + EVENTS + i * EVENT_WIDTH;
-      rows.numbers[at + TIME] = saved.ts[skip + i] as number;
-      loadId(eventIds, rows.words, (at + ID) * 2, saved.ids, (skip + i) * 4);
+      const from = SAVED_HEAD + (skip + i) * SAVED_EVENT;
+      numbers[base + TIMES + i] = Number(saved[from]);
+      if (i >= withId)
+        loadId(eventIds, rows.words, (base + TIMES + this.kept + (i - withId) * 2) * 2, saved, from + 1);
     }
   }
 

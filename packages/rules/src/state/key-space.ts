@@ -1,8 +1,10 @@
 import { AddressTable } from './address-table.js';
 import { ipv4Number, ipv4Text } from './ipv4.js';
 
-const INITIAL_CAPACITY = 1024;
-const GROWTH = 1.5;
+/** Records are kept in chunks of 2^CHUNK_BITS ids: the space grows a chunk at a time, copying nothing. */
+const CHUNK_BITS = 10;
+const CHUNK_IDS = 1 << CHUNK_BITS;
+const CHUNK_MASK = CHUNK_IDS - 1;
 
 /** Fields of a key's record, before the row of each rule. */
 const KIND = 0; // FREE, TEXT or ADDRESS
@@ -33,21 +35,22 @@ export class KeySpace {
   /** Ids of other keys, by text, and the text of each. */
   private readonly texts = new Map<string, number>();
   private readonly textOf = new Map<number, string>();
-  private width: number;
+  private width = 16;
   private columns = 0;
   private readonly freeColumns: number[] = [];
-  private records: Int32Array;
-  private capacity: number;
+  private chunks: Int32Array[] = [];
+  /** The chunk `at` selected, where the record at the offset it returned is. */
+  private records: Int32Array = new Int32Array(0);
   private dirty: number[] = [];
   private readonly free: number[] = [];
   private next = 0;
   private focusText: string | undefined;
   private focusId = -1;
 
-  constructor() {
-    this.capacity = INITIAL_CAPACITY;
-    this.width = 16;
-    this.records = new Int32Array(this.capacity * this.width);
+  /** Selects the chunk of key `id`'s record into `records`; returns the record's offset in it. */
+  private at(id: number): number {
+    this.records = this.chunks[id >>> CHUNK_BITS] as Int32Array;
+    return (id & CHUNK_MASK) * this.width;
   }
 
   /** A column for one rule's rows. */
@@ -56,8 +59,11 @@ export class KeySpace {
     if (reused !== undefined) return reused;
     const column = this.columns;
     this.columns += 1;
-    if (ROWS + this.columns > this.width) this.resize(this.capacity, this.width * 2);
-    for (let id = 0; id < this.next; id += 1) this.records[id * this.width + ROWS + column] = -1;
+    if (ROWS + this.columns > this.width) this.widen(this.width * 2);
+    for (let id = 0; id < this.next; id += 1) {
+      const at = this.at(id);
+      this.records[at + ROWS + column] = -1;
+    }
     return column;
   }
 
@@ -74,7 +80,7 @@ export class KeySpace {
     let id = address >= 0 ? this.addresses.get(address) : (this.texts.get(text) ?? -1);
     if (id < 0) {
       id = this.allocate();
-      const at = id * this.width;
+      const at = this.at(id);
       if (address >= 0) {
         this.records[at + KIND] = ADDRESS_KEY;
         this.records[at + ADDRESS] = address | 0;
@@ -105,7 +111,7 @@ export class KeySpace {
   }
 
   keyOf(id: number): string {
-    const at = id * this.width;
+    const at = this.at(id);
     return this.records[at + KIND] === ADDRESS_KEY
       ? ipv4Text((this.records[at + ADDRESS] as number) >>> 0)
       : (this.textOf.get(id) as string);
@@ -113,19 +119,20 @@ export class KeySpace {
 
   /** The row rule `column` keeps for key `id`, or -1. */
   row(id: number, column: number): number {
-    return this.records[id * this.width + ROWS + column] as number;
+    const at = this.at(id);
+    return this.records[at + ROWS + column] as number;
   }
 
   /** Records that rule `column` keeps `row` for key `id`, which had none. */
   setRow(id: number, column: number, row: number): void {
-    const at = id * this.width;
+    const at = this.at(id);
     this.records[at + ROWS + column] = row;
     this.records[at + HOLDERS] = (this.records[at + HOLDERS] as number) + 1;
   }
 
   /** Records that rule `column` no longer keeps a row for key `id`. */
   clearRow(id: number, column: number): void {
-    const at = id * this.width;
+    const at = this.at(id);
     this.records[at + ROWS + column] = -1;
     this.records[at + HOLDERS] = (this.records[at + HOLDERS] as number) - 1;
     if (id !== this.focusId) this.releaseIfUnused(id);
@@ -133,23 +140,24 @@ export class KeySpace {
 
   /** Whether an incident of any kind may be open for the key: when not, no lookup by text is needed. */
   mayBeOpen(id: number): boolean {
-    return this.records[id * this.width + EPISODES] !== 0;
+    const at = this.at(id);
+    return this.records[at + EPISODES] !== 0;
   }
 
   openEpisode(id: number): void {
-    const at = id * this.width + EPISODES;
+    const at = this.at(id) + EPISODES;
     this.records[at] = (this.records[at] as number) + 1;
   }
 
   closeEpisode(id: number): void {
-    const at = id * this.width + EPISODES;
+    const at = this.at(id) + EPISODES;
     this.records[at] = (this.records[at] as number) - 1;
     if (id !== this.focusId) this.releaseIfUnused(id);
   }
 
   /** Notes that some rule's state for `id` changed. */
   markDirty(id: number): void {
-    const at = id * this.width + DIRTY;
+    const at = this.at(id) + DIRTY;
     if (this.records[at] !== 0) return;
     this.records[at] = 1;
     this.dirty.push(id);
@@ -162,7 +170,10 @@ export class KeySpace {
   takeDirty(): number[] {
     const ids = this.dirty;
     this.dirty = [];
-    for (const id of ids) this.records[id * this.width + DIRTY] = 0;
+    for (const id of ids) {
+      const at = this.at(id);
+      this.records[at + DIRTY] = 0;
+    }
     return ids;
   }
 
@@ -172,7 +183,7 @@ export class KeySpace {
   }
 
   private releaseIfUnused(id: number): void {
-    const at = id * this.width;
+    const at = this.at(id);
     const kind = this.records[at + KIND];
     if (kind === FREE || this.records[at + HOLDERS] !== 0 || this.records[at + EPISODES] !== 0) return;
     if (kind === ADDRESS_KEY) this.addresses.delete((this.records[at + ADDRESS] as number) >>> 0);
@@ -187,26 +198,25 @@ export class KeySpace {
   private allocate(): number {
     let id = this.free.pop();
     if (id === undefined) {
-      if (this.next === this.capacity) this.resize(Math.ceil(this.capacity * GROWTH), this.width);
+      if (this.next === this.chunks.length * CHUNK_IDS)
+        this.chunks.push(new Int32Array(CHUNK_IDS * this.width));
       id = this.next;
       this.next += 1;
     }
-    const at = id * this.width;
+    const at = this.at(id);
     this.records.fill(0, at, at + ROWS);
     this.records.fill(-1, at + ROWS, at + ROWS + this.columns);
     return id;
   }
 
-  private resize(capacity: number, width: number): void {
-    const records = new Int32Array(capacity * width);
-    if (width === this.width) records.set(this.records);
-    else {
-      for (let id = 0; id < this.next; id += 1) {
-        records.set(this.records.subarray(id * this.width, (id + 1) * this.width), id * width);
-      }
-    }
-    this.records = records;
-    this.capacity = capacity;
+  /** Makes room for more columns in every record (a rule was added). */
+  private widen(width: number): void {
+    this.chunks = this.chunks.map((chunk) => {
+      const wider = new Int32Array(CHUNK_IDS * width);
+      for (let i = 0; i < CHUNK_IDS; i += 1)
+        wider.set(chunk.subarray(i * this.width, (i + 1) * this.width), i * width);
+      return wider;
+    });
     this.width = width;
   }
 }

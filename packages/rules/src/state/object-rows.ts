@@ -9,18 +9,14 @@ export interface Touched {
 
 /**
  * Per-key state as one object per key, for the detectors whose state is not a fixed set of numbers
- * and is held by few keys (a user's known addresses, a sequence in progress). Rows of a RowSet
+ * and is held by few keys (a sequence in progress). Rows of a RowSet
  * underneath, so that sweeping and persistence work as for the others; the object is the persisted
  * form.
  */
 export class ObjectRows<S extends Touched> {
   private readonly rows: RowSet<S>;
 
-  /** `ownSpace`: nothing else keeps state in `space`, so its changed keys are this state's alone. */
-  constructor(
-    readonly space: KeySpace,
-    private readonly ownSpace = false,
-  ) {
+  constructor(readonly space: KeySpace) {
     this.rows = new RowSet<S>(space, FIRST_COLUMN);
   }
 
@@ -53,17 +49,6 @@ export class ObjectRows<S extends Touched> {
 
   takeDeleted(): string[] {
     return this.rows.takeDeleted();
-  }
-
-  /** Rows for the keys changed since the last call; only for a state that has its space to itself. */
-  takeDirty(): { key: string; state: unknown }[] {
-    if (!this.ownSpace) throw new Error('ObjectRows.takeDirty needs a key space of its own');
-    const out: { key: string; state: unknown }[] = this.takeDeleted().map((key) => ({ key, state: null }));
-    for (const id of this.space.takeDirty()) {
-      const state = this.get(id);
-      if (state !== undefined) out.push({ key: this.space.keyOf(id), state });
-    }
-    return out;
   }
 
   sweep(before: number, sparedAfter: number): void {
