@@ -53,6 +53,11 @@ const Rules = z.strictObject({
   /** How late, behind the newest event, an event may arrive and still be evaluated. */
   lateness: Duration.default(3_600_000),
   allow: Allowlist.prefault({}),
+  /**
+   * How often the rules engine's state is written to the data directory. A start re-evaluates the
+   * events stored since: longer means less writing and a longer start after a crash.
+   */
+  snapshot_every: Duration.default(30_000),
 });
 
 /**

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       default_pack: true,
       lateness: 3_600_000,
       allow: { cidrs: [], users: [] },
+      snapshot_every: 30_000,
     });
     expect(config.keys).toEqual([]);
     expect(Object.isFrozen(config.http)).toBe(true);

@@ -5,12 +5,14 @@ import { FirstSeenDetector } from './detectors/first-seen.js';
 import { RateDetector } from './detectors/rate.js';
 import { SequenceDetector } from './detectors/sequence.js';
 import { ThresholdDetector } from './detectors/threshold.js';
-import { Episodes } from './episodes.js';
+import { Episodes, type EpisodesSnapshot } from './episodes.js';
 import { eventTime } from './event-time.js';
 import { categoriesOfRule, compileFilter, type Predicate, withoutCategory } from './filter.js';
-import type { IncidentChange, RuleStateRow } from './rule.js';
+import type { IncidentChange } from './rule.js';
 import type { Allowlist, RuleSpec } from './spec/schema.js';
-import { KeySpace } from './state/key-space.js';
+import { EventIds } from './state/event-ids.js';
+import { KeySpace, type SpaceDump } from './state/key-space.js';
+import { type Part, SnapshotParts } from './state/snapshot-parts.js';
 
 export interface EngineOptions {
   rules: readonly RuleSpec[];
@@ -75,8 +77,24 @@ class Keys {
   }
 }
 
-const ENGINE_ROW = 'engine';
-const EPISODE_ROW = 'episode';
+/** Version of the snapshot layout: a snapshot of another is refused, not misread. */
+const SNAPSHOT_FORMAT = 1;
+
+/** The JSON of a snapshot. */
+interface SnapshotMeta {
+  format: number;
+  clock: { watermark: number; lastSweep: number; tick: number; late: number };
+  eventIds: ReturnType<EventIds['dump']>;
+  spaces: { fields: readonly string[]; keys: SpaceDump }[];
+  rules: { spec: RuleSpec; space: number; state: unknown }[];
+  episodes: EpisodesSnapshot;
+}
+
+/** The engine's state, as `snapshot` gives it and `restore` takes it (see `encodeSnapshot`). */
+export interface RulesSnapshot {
+  meta: unknown;
+  parts: Part[];
+}
 const KEY_SEPARATOR = '\u001f';
 const DEFAULT_LATENESS = 3_600_000;
 const DEFAULT_KEEP_RECENT = 100_000;
@@ -154,7 +172,7 @@ function allowed(allow: Loaded['allow'], event: SecurityEvent): boolean {
 /**
  * Runs the rules over events in the order given, in event time, and keeps the incidents they raise
  * up to date. Deterministic: the same events in the same order give the same changes, live or in
- * replay. Pure: no I/O and no clock; the caller persists `takeDirty()` rows and `load`s them back.
+ * replay. Pure: no I/O and no clock; the caller persists `snapshot()` and `restore`s it.
  */
 export class RuleEngine {
   private loaded: Loaded[] = [];
@@ -173,6 +191,8 @@ export class RuleEngine {
   });
   /** One observation object reused for every rule and event: nothing is allocated per look. */
   private readonly observation = new ReusedObservation();
+  /** How rows write event ids: one table of odd ids for the whole engine. */
+  private readonly eventIds = new EventIds();
   /** Keys by the fields they group by: rules grouping alike share one space (see KeySpace). */
   private readonly spaces = new Map<string, Keys>();
   private globalAllow: Loaded['allow'];
@@ -180,7 +200,6 @@ export class RuleEngine {
   private lastSweep = Number.NEGATIVE_INFINITY;
   private tick = 0;
   private late = 0;
-  private metaDirty = false;
   private readonly lateness: number;
   private readonly keepRecent: number;
   private readonly sweepEvery: number;
@@ -237,16 +256,6 @@ export class RuleEngine {
     return this.loaded.map((entry) => entry.rule.spec);
   }
 
-  private bySpace(): Map<KeySpace, Loaded[]> {
-    const spaces = new Map<KeySpace, Loaded[]>();
-    for (const entry of this.loaded) {
-      const list = spaces.get(entry.keys.space) ?? [];
-      list.push(entry);
-      spaces.set(entry.keys.space, list);
-    }
-    return spaces;
-  }
-
   /** The key space of the keys made of these fields. */
   private spaceOf(fields: readonly string[]): KeySpace {
     return this.keysOf(fields).space;
@@ -256,7 +265,7 @@ export class RuleEngine {
     const signature = fields.join(KEY_SEPARATOR);
     let keys = this.spaces.get(signature);
     if (keys === undefined) {
-      keys = new Keys(new KeySpace(), [...fields]);
+      keys = new Keys(new KeySpace(this.eventIds), [...fields]);
       this.spaces.set(signature, keys);
     }
     return keys;
@@ -294,7 +303,6 @@ export class RuleEngine {
     const clock = Number.isNaN(created) ? t : Math.min(t, created + CLOCK_SKEW);
     if (clock > this.watermark) {
       this.watermark = clock;
-      this.metaDirty = true;
       this.episodes.closeDue(clock);
       if (clock - this.lastSweep >= this.sweepEvery) this.sweep();
     } else if (t < this.watermark - this.lateness) {
@@ -316,11 +324,12 @@ export class RuleEngine {
     if (id < 0) return;
     const key = keys.text;
     const observation = this.observation.reset(event, t, key, id, this.tick, rule);
-    const open = keys.space.mayBeOpen(id) && this.episodes.isOpen(rule.spec.kind, key, t);
-    const verdict = detector.observe(observation, open);
+    const episode = keys.space.mayBeOpen(id) ? this.episodes.openFor(rule.spec.kind, key, t) : undefined;
+    const verdict = detector.observe(observation, episode !== undefined);
     if (verdict === null) return;
-    if (verdict === 'absorb') this.episodes.absorb(rule, key, observation.ref(), observation.values());
-    else
+    if (verdict === 'absorb') {
+      if (episode !== undefined) this.episodes.absorb(episode, rule, observation.ref(), observation.values());
+    } else
       this.episodes.openWith(
         rule,
         key,
@@ -337,51 +346,72 @@ export class RuleEngine {
     this.episodes.sweep(this.watermark - 86_400_000);
   }
 
-  takeDirty(): RuleStateRow[] {
-    const rows: RuleStateRow[] = [];
-    for (const entry of this.loaded) {
-      const rule = entry.rule.spec.name;
-      for (const key of entry.detector.takeDeleted()) rows.push({ rule, key, state: null });
-      for (const row of entry.detector.takeOwnDirty()) rows.push({ rule, ...row });
-    }
-    // Changed keys are listed once per key space, whichever of its rules changed them.
-    for (const [space, entries] of this.bySpace()) {
-      for (const id of space.takeDirty()) {
-        let key: string | undefined;
-        for (const entry of entries) {
-          const state = entry.detector.exportKey(id);
-          if (state === undefined) continue;
-          key ??= space.keyOf(id);
-          rows.push({ rule: entry.rule.spec.name, key, state });
-        }
-      }
-    }
-    for (const row of this.episodes.takeDirty()) rows.push({ rule: EPISODE_ROW, ...row });
-    if (this.metaDirty) {
-      rows.push({ rule: ENGINE_ROW, key: 'clock', state: { watermark: this.watermark, tick: this.tick } });
-      this.metaDirty = false;
-    }
-    return rows;
+  /**
+   * All the engine's state, for the caller to persist: JSON (`meta`) and typed arrays (`parts`, views
+   * of live state: write them out before evaluating again). `restore` takes it back.
+   */
+  snapshot(): RulesSnapshot {
+    const parts = new SnapshotParts();
+    const spaces = [...this.spaces.values()].map((keys) => ({
+      fields: keys.fields,
+      keys: keys.space.dump(parts),
+    }));
+    const signatures = [...this.spaces.values()].map((keys) => keys.fields.join(KEY_SEPARATOR));
+    const rules = this.loaded.map((entry) => ({
+      spec: entry.rule.spec,
+      space: signatures.indexOf(entry.keys.fields.join(KEY_SEPARATOR)),
+      state: entry.detector.snapshot(parts),
+    }));
+    const meta: SnapshotMeta = {
+      format: SNAPSHOT_FORMAT,
+      clock: { watermark: this.watermark, lastSweep: this.lastSweep, tick: this.tick, late: this.late },
+      eventIds: this.eventIds.dump(),
+      spaces,
+      rules,
+      episodes: this.episodes.snapshot(),
+    };
+    return { meta, parts: parts.list };
   }
 
-  /** Restores rows from `takeDirty`; rows of rules no longer loaded are ignored. */
-  load(rows: Iterable<RuleStateRow>): void {
+  /**
+   * Takes back a snapshot, into an engine that has evaluated nothing. Rules are matched by name:
+   * one that kept its shape takes its rows as they are; one edited so that its rows changed size
+   * takes its state key by key; one that is gone, or changed type, grouping or fields, starts afresh.
+   */
+  restore(snapshot: RulesSnapshot): void {
+    const meta = snapshot.meta as SnapshotMeta;
+    if (meta.format !== SNAPSHOT_FORMAT)
+      throw new Error(`rule state snapshot of format ${String(meta.format)}, not ${SNAPSHOT_FORMAT}`);
+    const parts = new SnapshotParts(snapshot.parts);
+    this.eventIds.restore(meta.eventIds);
+    const remaps = meta.spaces.map((dumped) => ({
+      keys: this.keysOf(dumped.fields),
+      remap: this.keysOf(dumped.fields).space.restoreKeys(dumped.keys, parts),
+    }));
     const byName = new Map(this.loaded.map((entry) => [entry.rule.spec.name, entry]));
-    for (const row of rows) {
-      if (row.state === null || row.state === undefined) continue;
-      if (row.rule === ENGINE_ROW) {
-        const clock = row.state as { watermark: number; tick: number };
-        this.watermark = clock.watermark;
-        this.lastSweep = clock.watermark;
-        this.tick = clock.tick;
-      } else if (row.rule === EPISODE_ROW) {
-        this.episodes.load(row.key, row.state);
-      } else {
-        byName.get(row.rule)?.detector.load(row.key, row.state);
+    for (const saved of meta.rules) {
+      const entry = byName.get(saved.spec.name);
+      const space = remaps[saved.space];
+      if (entry === undefined || space === undefined || space.keys !== entry.keys) continue;
+      if (!compatible(saved.spec, entry.rule.spec)) continue;
+      if (entry.detector.restore(saved.state, parts, space.remap)) continue;
+      // Rows of another size: through a detector of the saved rule, key by key.
+      const old = this.createDetector(
+        { spec: saved.spec, filter: () => false, summaryFields: [] },
+        entry.keys.space,
+      );
+      if (old.restore(saved.state, parts, space.remap)) {
+        old.forEachKey((id) => entry.detector.load(entry.keys.space.keyOf(id), old.exportKey(id)));
       }
+      old.dispose();
     }
+    this.episodes.restore(meta.episodes);
+    this.watermark = meta.clock.watermark;
+    this.lastSweep = meta.clock.lastSweep;
+    this.tick = meta.clock.tick;
+    this.late = meta.clock.late;
     for (const keys of this.spaces.values()) {
-      keys.space.settle();
+      keys.space.releaseUnused();
       keys.tick = -1;
     }
   }

@@ -15,7 +15,7 @@ const LISTED_VALUES = 5;
 const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical'];
 
 /** One incident while it goes on: what the engine keeps per kind and key. */
-interface Episode {
+export interface Episode {
   id: string;
   kind: IncidentKind;
   /** The key as the state maps hold it (values of `group_by`, joined). */
@@ -94,16 +94,16 @@ class DeadlineHeap {
   }
 }
 
-const SLOT_SEPARATOR = '\u0000';
+/** Incidents in progress and the recently closed (kind, key, last seen), in a snapshot. */
+export interface EpisodesSnapshot {
+  open: Episode[];
+  closed: [kind: string, key: string, last: number][];
+}
 
 /** Told when an incident opens (or is loaded) and closes for a key: the engine counts them per key. */
 export interface EpisodeListener {
   opened(key: IncidentKey, keyText: string): void;
   closed(key: IncidentKey, keyText: string): void;
-}
-
-function slotOf(kind: string, key: string): string {
-  return `${kind}${SLOT_SEPARATOR}${key}`;
 }
 
 /**
@@ -119,8 +119,6 @@ export class Episodes {
   private readonly recentlyClosed = new Map<string, Map<string, number>>();
   private readonly deadlines = new DeadlineHeap();
   private readonly pending = new Map<string, Pending>();
-  private readonly dirty = new Set<Episode>();
-  private readonly deleted = new Set<string>();
   private count = 0;
 
   constructor(private readonly listener: EpisodeListener) {}
@@ -134,15 +132,15 @@ export class Episodes {
     return map;
   }
 
-  /** Whether an incident of `kind` is open for `key` at time `t`; one quiet since before `t` closes now. */
-  isOpen(kind: string, key: string, t: number): boolean {
+  /** The incident of `kind` open for `key` at time `t`, if any; one quiet since before `t` closes now. */
+  openFor(kind: string, key: string, t: number): Episode | undefined {
     const episode = this.open.get(kind)?.get(key);
-    if (episode === undefined) return false;
+    if (episode === undefined) return undefined;
     if (t > episode.last + episode.quiet) {
       this.close(episode);
-      return false;
+      return undefined;
     }
-    return true;
+    return episode;
   }
 
   /** Whether an incident of `kind` was open for `key` at any time since `since`. */
@@ -186,7 +184,6 @@ export class Episodes {
     this.listener.opened(keyFields, key);
     this.recentlyClosed.get(spec.kind)?.delete(key);
     this.deadlines.push({ at: episode.last + episode.quiet, kind: spec.kind, key, id: episode.id });
-    this.dirty.add(episode);
     this.pending.set(episode.id, {
       type: 'opened',
       episode,
@@ -195,9 +192,9 @@ export class Episodes {
     });
   }
 
-  absorb(rule: CompiledRule, key: string, ref: EventRef, values: readonly (string | undefined)[]): void {
-    const episode = this.open.get(rule.spec.kind)?.get(key);
-    if (episode === undefined || episode.lastEvent === ref.id) return;
+  /** Adds an event to `episode` (from `openFor`); `values`: its values of the rule's summary fields. */
+  absorb(episode: Episode, rule: CompiledRule, ref: EventRef, values: readonly (string | undefined)[]): void {
+    if (episode.lastEvent === ref.id) return;
     if (!this.pending.has(episode.id)) {
       this.pending.set(episode.id, {
         type: 'updated',
@@ -211,7 +208,6 @@ export class Episodes {
     episode.count += 1;
     if (rule.spec.quiet > episode.quiet) episode.quiet = rule.spec.quiet;
     this.escalate(episode, rule);
-    this.dirty.add(episode);
   }
 
   /** Closes every episode quiet since before `watermark`. */
@@ -250,8 +246,6 @@ export class Episodes {
       this.recentlyClosed.set(episode.kind, closed);
     }
     closed.set(episode.keyText, episode.last);
-    this.dirty.delete(episode);
-    this.deleted.add(slotOf(episode.kind, episode.keyText));
     const pending = this.pending.get(episode.id);
     this.pending.set(episode.id, {
       type: 'closed',
@@ -299,30 +293,39 @@ export class Episodes {
     }
   }
 
-  takeDirty(): { key: string; state: unknown }[] {
-    const rows: { key: string; state: unknown }[] = [];
-    for (const slot of this.deleted) rows.push({ key: slot, state: null });
-    for (const episode of this.dirty)
-      rows.push({ key: slotOf(episode.kind, episode.keyText), state: episode });
-    this.deleted.clear();
-    this.dirty.clear();
-    return rows;
+  /** The incidents in progress and the recently closed, for a snapshot (plain JSON). */
+  snapshot(): EpisodesSnapshot {
+    const open: Episode[] = [];
+    for (const map of this.open.values()) for (const episode of map.values()) open.push(episode);
+    const closed: EpisodesSnapshot['closed'] = [];
+    for (const [kind, map] of this.recentlyClosed)
+      for (const [key, last] of map) closed.push([kind, key, last]);
+    return { open, closed };
   }
 
-  load(slot: string, state: unknown): void {
-    const episode = state as Episode;
-    const open = this.byKind(episode.kind);
-    if (open.has(episode.keyText)) return;
-    open.set(episode.keyText, episode);
-    this.count += 1;
-    this.listener.opened(episode.key, episode.keyText);
-    this.deadlines.push({
-      at: episode.last + episode.quiet,
-      kind: episode.kind,
-      key: episode.keyText,
-      id: episode.id,
-    });
-    void slot;
+  /** Takes back a snapshot's incidents, into episodes that have none. */
+  restore(snapshot: EpisodesSnapshot): void {
+    for (const episode of snapshot.open) {
+      const open = this.byKind(episode.kind);
+      if (open.has(episode.keyText)) continue;
+      open.set(episode.keyText, episode);
+      this.count += 1;
+      this.listener.opened(episode.key, episode.keyText);
+      this.deadlines.push({
+        at: episode.last + episode.quiet,
+        kind: episode.kind,
+        key: episode.keyText,
+        id: episode.id,
+      });
+    }
+    for (const [kind, key, last] of snapshot.closed) {
+      let map = this.recentlyClosed.get(kind);
+      if (map === undefined) {
+        map = new Map();
+        this.recentlyClosed.set(kind, map);
+      }
+      map.set(key, last);
+    }
   }
 
   size(): number {
@@ -330,19 +333,37 @@ export class Episodes {
   }
 }
 
+/** A summary template cut into text and the names in braces (odd indexes), once per template. */
+const compiled = new Map<string, string[]>();
+
+function partsOf(template: string): string[] {
+  let parts = compiled.get(template);
+  if (parts === undefined) {
+    parts = template.split(/\{([\w.@]+)\}/);
+    if (compiled.size < 1000) compiled.set(template, parts);
+  }
+  return parts;
+}
+
 function render(episode: Episode): string {
-  const keyText = Object.values(episode.key).join(' ');
   const template = episode.summary ?? `{count} ${episode.kind.replace(/_/g, ' ')} events for {key}`;
-  return template.replace(/\{([\w.@]+)\}/g, (whole, name: string) => {
-    if (name === 'count') return String(episode.count);
-    if (name === 'key') return keyText;
-    if (name === 'first_seen') return new Date(episode.first).toISOString();
-    if (name === 'last_seen') return new Date(episode.last).toISOString();
-    const values = episode.values[name];
-    if (values) return values.listed.join(', ') + (values.more > 0 ? ` and ${values.more} more` : '');
-    const keyed = episode.key[name];
-    return keyed ?? whole;
-  });
+  const parts = partsOf(template);
+  let text = parts[0] as string;
+  for (let i = 1; i < parts.length; i += 2) {
+    text += fill(episode, parts[i] as string) + (parts[i + 1] as string);
+  }
+  return text;
+}
+
+/** The value of `{name}` in a summary. */
+function fill(episode: Episode, name: string): string {
+  if (name === 'count') return String(episode.count);
+  if (name === 'key') return Object.values(episode.key).join(' ');
+  if (name === 'first_seen') return new Date(episode.first).toISOString();
+  if (name === 'last_seen') return new Date(episode.last).toISOString();
+  const values = episode.values[name];
+  if (values) return values.listed.join(', ') + (values.more > 0 ? ` and ${values.more} more` : '');
+  return episode.key[name] ?? `{${name}}`;
 }
 
 function toIncident(episode: Episode): Incident {

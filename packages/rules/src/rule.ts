@@ -8,14 +8,3 @@ export interface IncidentChange {
   /** The severity before this change, on updates; a rise is what earns a new notification. */
   previousSeverity?: Severity;
 }
-
-/**
- * What the engine must remember across restarts, one row per rule and key (the `baselines` of the
- * Store port): detector state, incidents in progress, the engine's own clock. `state: null` means
- * the row may be deleted.
- */
-export interface RuleStateRow {
-  rule: string;
-  key: string;
-  state: unknown;
-}

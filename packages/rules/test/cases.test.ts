@@ -3,11 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   DEFAULT_PACK_FILE,
+  decodeSnapshot,
+  encodeSnapshot,
   type IncidentChange,
   latestIncidents,
   parseRuleFile,
   RuleEngine,
-  type RuleStateRow,
 } from '@bulwark/rules';
 import type { Incident, SecurityEvent } from '@bulwark/schemas';
 import { describe, expect, it } from 'vitest';
@@ -18,8 +19,8 @@ import { describe, expect, it } from 'vitest';
  * events must raise, each a subset of one incident, matched by kind and key: no more, no fewer),
  * an optional `rules.yaml` (else the default pack) and an optional `case.json` (`lateness`).
  *
- * Every case is also run with a restart after every event: the engine's state is written out as
- * rows, read back into a fresh engine, and the rest evaluated. The incidents must not change.
+ * Every case is also run with a restart after every event: the engine's snapshot is encoded to
+ * bytes, decoded into a fresh engine, and the rest evaluated. The incidents must not change.
  */
 const CASES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cases');
 
@@ -59,13 +60,13 @@ function finalIncidents(changes: IncidentChange[]): Incident[] {
   return [...latestIncidents(changes).values()];
 }
 
-/** Evaluates with a restart after `split` events: state goes through JSON, as through the store. */
+/** Evaluates with a restart after `split` events: the snapshot goes through bytes, as through a file. */
 function runWithRestart(make: () => RuleEngine, events: SecurityEvent[], split: number): Incident[] {
   const first = make();
   const changes = first.evaluate(events.slice(0, split));
-  const rows = JSON.parse(JSON.stringify(first.takeDirty())) as RuleStateRow[];
+  const bytes = Buffer.concat(encodeSnapshot(first.snapshot()).map((piece) => Buffer.from(piece)));
   const second = make();
-  second.load(rows);
+  second.restore(decodeSnapshot(new Uint8Array(bytes)).snapshot);
   changes.push(...second.evaluate(events.slice(split)));
   return finalIncidents(changes);
 }

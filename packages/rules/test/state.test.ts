@@ -5,6 +5,7 @@ import { EventIds, loadId, saveId } from '../src/state/event-ids.js';
 import { ipv4Number, ipv4Text } from '../src/state/ipv4.js';
 import { KeySpace } from '../src/state/key-space.js';
 import { RowSet } from '../src/state/row-set.js';
+import { SnapshotParts } from '../src/state/snapshot-parts.js';
 import { valueKey } from '../src/state/value-key.js';
 
 /** A small seeded generator (mulberry32), so that failures can be replayed. */
@@ -118,7 +119,7 @@ describe('KeySpace', () => {
 });
 
 describe('RowSet', () => {
-  it('frees idle rows on sweep, noting their keys, and spares recent ones', () => {
+  it('frees idle rows on sweep, and their keys with them, and spares recent ones', () => {
     const space = new KeySpace();
     const rows = new RowSet(space, 4);
     for (let i = 0; i < 2000; i += 1) rows.create(space.intern(`10.1.${i >> 8}.${i & 255}`), i, i);
@@ -127,8 +128,41 @@ describe('RowSet', () => {
     rows.sweep(1500, 1800);
     // Touched before 1500 and not after tick 1800: the first 1500 go.
     expect(rows.size).toBe(500);
-    expect(rows.takeDeleted()).toHaveLength(1500);
     expect(space.size).toBe(500);
+    expect(space.find('10.1.0.1')).toBe(-1);
+    expect(space.find('10.1.7.207')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('comes back from a snapshot under the ids of the space it is restored to', () => {
+    const space = new KeySpace();
+    const rows = new RowSet<number[]>(space, 5);
+    const keys = ['203.0.113.9', 'alice', '198.51.100.1', 'bob'];
+    for (const [i, key] of keys.entries()) {
+      const row = rows.create(space.intern(key), 1000 + i, i);
+      const base = rows.select(row);
+      rows.numbers[base + 3] = i * 10;
+      rows.objects[row] = [i];
+    }
+    space.settle();
+    const parts = new SnapshotParts();
+    const dump = { keys: space.dump(parts), rows: rows.dump(parts) };
+
+    const other = new KeySpace();
+    // Keys already there take other ids than in the dump.
+    other.intern('bob');
+    other.intern('198.51.100.1');
+    const remap = other.restoreKeys(dump.keys, parts);
+    const restored = new RowSet<number[]>(other, 5);
+    expect(restored.restore(dump.rows, parts, remap)).toBe(true);
+    other.releaseUnused();
+    for (const [i, key] of keys.entries()) {
+      const row = restored.row(other.find(key));
+      const base = restored.select(row);
+      expect(restored.numbers[base + 3], key).toBe(i * 10);
+      expect(restored.objects[row], key).toEqual([i]);
+    }
+    expect(restored.size).toBe(4);
+    expect(new RowSet(new KeySpace(), 6).restore(dump.rows, parts, remap)).toBe(false);
   });
 });
 

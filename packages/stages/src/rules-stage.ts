@@ -2,13 +2,23 @@ import type { Bus, Subscription } from '@bulwark/bus';
 import { planNotifications, type Route } from '@bulwark/notify';
 import {
   type Allowlist,
+  decodeSnapshot,
+  encodeSnapshot,
   type IncidentChange,
   latestIncidents,
   type RuleEngine,
   type RuleSpec,
 } from '@bulwark/rules';
 import { type Incident, type MetricSample, Topics } from '@bulwark/schemas';
-import type { SequencedEvent, Store } from '@bulwark/store';
+import type { SequencedEvent, SnapshotStore, Store } from '@bulwark/store';
+
+/** The name of the rules engine's snapshot in the snapshot store. */
+const SNAPSHOT = 'rules-engine';
+/** What the stage keeps beside the engine's state in a snapshot. */
+interface SnapshotExtra {
+  /** The highest event seq the state reflects. */
+  checkpoint: number;
+}
 
 export interface RulesStageLog {
   info(fields: Record<string, unknown>, message: string): void;
@@ -17,6 +27,8 @@ export interface RulesStageLog {
 
 export interface RulesStageOptions {
   store: Store;
+  /** Where the engine's state is kept between runs. */
+  snapshots: SnapshotStore;
   bus: Bus;
   /** Builds a fresh engine; called at start and again to rebuild state after a failed commit. */
   createEngine: () => RuleEngine;
@@ -28,29 +40,35 @@ export interface RulesStageOptions {
   consumer?: string;
   batchSize?: number;
   /**
-   * How often (wall clock) the rule state and checkpoint are written. Incidents and notifications
-   * are written with every batch; state is written less often, because re-evaluating the events
-   * since the last checkpoint after a crash reproduces the same incidents. Default 1000 ms.
+   * How often (wall clock) a snapshot of the engine's state is written, with the checkpoint it
+   * reflects. Incidents and notifications are committed with every batch; state less often, because
+   * re-evaluating the events stored since the snapshot after a crash reproduces the same incidents
+   * (their upserts change nothing, and the outbox ignores notifications it holds). The longer, the
+   * less time spent writing state and the more re-evaluated on start. Default 30 s.
    */
-  stateEveryMs?: number;
+  snapshotEveryMs?: number;
 }
 
 /**
- * Evaluates stored events with the rules engine and commits the incident changes, rule state,
- * outbox entries and checkpoint in one transaction. Events are taken in store order exactly once:
- * anything at or below the checkpoint is skipped, and a gap is filled from the store.
+ * Evaluates stored events with the rules engine and commits the incident changes and outbox entries
+ * of each batch in one transaction; snapshots the engine's state now and then. Events are taken in
+ * store order exactly once: anything at or below the checkpoint is skipped, a gap is filled from the
+ * store, and on start everything stored after the snapshot's checkpoint is evaluated again.
  */
 export class RulesStage {
   private engine: RuleEngine;
   /** Highest event seq the engine has evaluated (ahead of the durable checkpoint between writes). */
   private checkpointSeq = 0;
-  /** Highest event seq whose rule state is durable. */
+  /** Highest event seq whose rule state is durable (in the latest snapshot). */
   private durableSeq = 0;
-  private lastStateWrite = 0;
-  private readonly stateEveryMs: number;
+  private lastSnapshot = 0;
+  private readonly snapshotEveryMs: number;
   /** Set when the engine may be ahead of the store; cleared once it has been rebuilt from the store. */
   private needsRestore = false;
   private subscription: Subscription | null = null;
+  /** How long the latest snapshot took to write, and its size: for the metrics. */
+  private snapshotMs = 0;
+  private snapshotBytes = 0;
   private readonly consumer: string;
   private readonly batchSize: number;
   private readonly now: () => Date;
@@ -60,7 +78,7 @@ export class RulesStage {
     this.consumer = options.consumer ?? 'rules-engine';
     this.batchSize = options.batchSize ?? 1000;
     this.now = options.now ?? (() => new Date());
-    this.stateEveryMs = options.stateEveryMs ?? 1000;
+    this.snapshotEveryMs = options.snapshotEveryMs ?? 30_000;
   }
 
   /** Restores state, evaluates whatever was stored but not yet evaluated, then follows the events topic. */
@@ -82,21 +100,38 @@ export class RulesStage {
   async stop(): Promise<void> {
     await this.subscription?.stop();
     this.subscription = null;
-    if (this.checkpointSeq > this.durableSeq && !this.needsRestore) await this.writeState();
+    if (this.checkpointSeq > this.durableSeq && !this.needsRestore) await this.writeSnapshot();
   }
 
-  /** Writes the rule state and the checkpoint it reflects. */
-  private async writeState(): Promise<void> {
-    await this.options.store.commitEvaluation({
-      consumer: this.consumer,
-      checkpoint: this.checkpointSeq,
-      incidents: [],
-      resolved: [],
-      baselines: this.engine.takeDirty(),
-      notifications: [],
-    });
-    this.durableSeq = this.checkpointSeq;
-    this.lastStateWrite = this.now().getTime();
+  /**
+   * Writes a snapshot of the engine's state and the checkpoint it reflects, then records the
+   * checkpoint in the store (for the record: the snapshot's own is the one read back). A failure is
+   * logged and left for the next: the incidents are committed, and a start re-evaluates from the
+   * snapshot before.
+   */
+  private async writeSnapshot(): Promise<void> {
+    const checkpoint = this.checkpointSeq;
+    const began = Date.now();
+    try {
+      const extra: SnapshotExtra = { checkpoint };
+      const pieces = encodeSnapshot(this.engine.snapshot(), extra);
+      await this.options.snapshots.save(SNAPSHOT, pieces);
+      await this.options.store.commitEvaluation({
+        consumer: this.consumer,
+        checkpoint,
+        incidents: [],
+        resolved: [],
+        baselines: [],
+        notifications: [],
+      });
+      this.durableSeq = checkpoint;
+      this.snapshotMs = Date.now() - began;
+      this.snapshotBytes = pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
+    } catch (error) {
+      this.options.log.error({ err: error, checkpoint }, 'rules state snapshot failed');
+    } finally {
+      this.lastSnapshot = this.now().getTime();
+    }
   }
 
   /**
@@ -120,6 +155,14 @@ export class RulesStage {
       { name: 'bulwark_rules_late_events_total', type: 'counter', labels: { stage }, value: stats.late },
       { name: 'bulwark_rules_open_incidents', type: 'gauge', labels: { stage }, value: stats.episodes },
       { name: 'bulwark_rules_checkpoint_seq', type: 'gauge', labels: { stage }, value: this.checkpointSeq },
+      { name: 'bulwark_rules_snapshot_seq', type: 'gauge', labels: { stage }, value: this.durableSeq },
+      {
+        name: 'bulwark_rules_snapshot_seconds',
+        type: 'gauge',
+        labels: { stage },
+        value: this.snapshotMs / 1000,
+      },
+      { name: 'bulwark_rules_snapshot_bytes', type: 'gauge', labels: { stage }, value: this.snapshotBytes },
       ...Object.entries(stats.keys).map(([rule, value]) => ({
         name: 'bulwark_rules_keys',
         type: 'gauge' as const,
@@ -134,12 +177,36 @@ export class RulesStage {
     return this.checkpointSeq;
   }
 
+  /**
+   * A fresh engine with the latest snapshot's state, at its checkpoint; with no snapshot (or one that
+   * cannot be read, which is set aside and logged), an empty engine at the start of the store.
+   */
   private async restore(): Promise<void> {
     this.needsRestore = true;
-    const engine = this.options.createEngine();
-    engine.load(await this.options.store.loadBaselines());
-    this.checkpointSeq = await this.options.store.checkpoint(this.consumer);
-    this.durableSeq = this.checkpointSeq;
+    let engine = this.options.createEngine();
+    let checkpoint = 0;
+    const bytes = await this.options.snapshots.load(SNAPSHOT);
+    if (bytes !== null) {
+      try {
+        const { snapshot, extra } = decodeSnapshot(bytes);
+        const saved = (extra as Partial<SnapshotExtra> | null)?.checkpoint;
+        if (typeof saved !== 'number' || !Number.isInteger(saved) || saved < 0) {
+          throw new Error('snapshot without a checkpoint');
+        }
+        engine.restore(snapshot);
+        checkpoint = saved;
+      } catch (error) {
+        const aside = await this.options.snapshots.discard(SNAPSHOT);
+        this.options.log.error(
+          { err: error, setAside: aside },
+          'rules state snapshot unreadable: evaluating every stored event again',
+        );
+        engine = this.options.createEngine();
+        checkpoint = 0;
+      }
+    }
+    this.checkpointSeq = checkpoint;
+    this.durableSeq = checkpoint;
     this.engine = engine;
     this.needsRestore = false;
   }
@@ -181,14 +248,13 @@ export class RulesStage {
     const now = this.now().toISOString();
     const notifications = changes.flatMap((change) => planNotifications(change, this.options.routes, now));
     const checkpoint = (batch[batch.length - 1] as SequencedEvent).seq;
-    const withState = this.now().getTime() - this.lastStateWrite >= this.stateEveryMs;
     try {
       await this.options.store.commitEvaluation({
         consumer: this.consumer,
         incidents,
         resolved,
         notifications,
-        ...(withState ? { checkpoint, baselines: this.engine.takeDirty() } : { baselines: [] }),
+        baselines: [],
       });
     } catch (error) {
       // The engine has moved past what is durable: rebuild it from the store before going on. If
@@ -198,10 +264,7 @@ export class RulesStage {
       throw error;
     }
     this.checkpointSeq = checkpoint;
-    if (withState) {
-      this.durableSeq = checkpoint;
-      this.lastStateWrite = this.now().getTime();
-    }
+    if (this.now().getTime() - this.lastSnapshot >= this.snapshotEveryMs) await this.writeSnapshot();
     if (incidents.length > 0) {
       await this.options.bus.publish(
         Topics.incidents,

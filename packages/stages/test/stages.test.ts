@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryBus } from '@bulwark/bus';
@@ -6,7 +6,7 @@ import type { DeliveryResult, Notifier } from '@bulwark/notify';
 import { parseRuleFile, RuleEngine } from '@bulwark/rules';
 import type { Notification, RawLog } from '@bulwark/schemas';
 import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
-import { type EvaluationCommit, SqliteStore } from '@bulwark/store';
+import { type EvaluationCommit, FileSnapshotStore, SqliteStore } from '@bulwark/store';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const RULES = parseRuleFile(
@@ -42,9 +42,10 @@ function raws(ip: string, count: number, from = 0): RawLog[] {
   }));
 }
 
-function rulesStage(store: SqliteStore, bus: MemoryBus): RulesStage {
+function rulesStage(store: SqliteStore, bus: MemoryBus, dir: string): RulesStage {
   return new RulesStage({
     store,
+    snapshots: new FileSnapshotStore(path.join(dir, 'state')),
     bus,
     createEngine: () => new RuleEngine({ rules: RULES }),
     routes,
@@ -74,7 +75,7 @@ describe('RulesStage', () => {
 
     const reopened = new SqliteStore({ dataDir: dir });
     const bus = new MemoryBus();
-    const stage = rulesStage(reopened, bus);
+    const stage = rulesStage(reopened, bus, dir);
     await stage.start();
     expect(stage.checkpoint).toBe(4);
     const { items } = await reopened.listIncidents({ limit: 10 });
@@ -89,7 +90,7 @@ describe('RulesStage', () => {
     const dir = dataDir();
     let store = new SqliteStore({ dataDir: dir });
     let bus = new MemoryBus();
-    let stage = rulesStage(store, bus);
+    let stage = rulesStage(store, bus, dir);
     await stage.start();
     await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.2', 2));
     await bus.drain();
@@ -99,7 +100,7 @@ describe('RulesStage', () => {
 
     store = new SqliteStore({ dataDir: dir });
     bus = new MemoryBus();
-    stage = rulesStage(store, bus);
+    stage = rulesStage(store, bus, dir);
     await stage.start();
     await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.2', 2, 10));
     await bus.drain();
@@ -110,8 +111,75 @@ describe('RulesStage', () => {
     await store.close();
   });
 
+  it('starts from its snapshot: what was evaluated before is not evaluated again', async () => {
+    const dir = dataDir();
+    let store = new SqliteStore({ dataDir: dir });
+    let bus = new MemoryBus();
+    let stage = rulesStage(store, bus, dir);
+    await stage.start();
+    await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.9', 2));
+    await bus.drain();
+    await stage.stop();
+    await bus.close();
+    await store.close();
+    expect(existsSync(path.join(dir, 'state', 'rules-engine.snapshot'))).toBe(true);
+
+    store = new SqliteStore({ dataDir: dir });
+    bus = new MemoryBus();
+    stage = rulesStage(store, bus, dir);
+    const evaluated: number[] = [];
+    const original = store.commitEvaluation.bind(store);
+    store.commitEvaluation = async (commit: EvaluationCommit) => {
+      if (commit.checkpoint === undefined) evaluated.push(commit.incidents.length);
+      return original(commit);
+    };
+    await stage.start();
+    expect(stage.checkpoint).toBe(2);
+    expect(evaluated).toEqual([]);
+    await stage.stop();
+    await bus.close();
+    await store.close();
+  });
+
+  it('sets an unreadable snapshot aside and evaluates every stored event again', async () => {
+    const dir = dataDir();
+    let store = new SqliteStore({ dataDir: dir });
+    let bus = new MemoryBus();
+    let stage = rulesStage(store, bus, dir);
+    await stage.start();
+    await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.10', 4));
+    await bus.drain();
+    await stage.stop();
+    await bus.close();
+    await store.close();
+    writeFileSync(path.join(dir, 'state', 'rules-engine.snapshot'), 'not a snapshot at all');
+
+    store = new SqliteStore({ dataDir: dir });
+    bus = new MemoryBus();
+    const errors: string[] = [];
+    stage = new RulesStage({
+      store,
+      snapshots: new FileSnapshotStore(path.join(dir, 'state')),
+      bus,
+      createEngine: () => new RuleEngine({ rules: RULES }),
+      routes,
+      log: { ...silent, error: (_fields, message) => errors.push(message) },
+    });
+    await stage.start();
+    expect(errors).toEqual(['rules state snapshot unreadable: evaluating every stored event again']);
+    expect(readdirSync(path.join(dir, 'state')).some((name) => name.includes('.unreadable-'))).toBe(true);
+    expect(stage.checkpoint).toBe(4);
+    const { items } = await store.listIncidents({ limit: 10 });
+    // The same incident as before, not a second one.
+    expect(items.map((i) => [i.count, i.key['source.ip']])).toEqual([[4, '192.0.2.10']]);
+    await stage.stop();
+    await bus.close();
+    await store.close();
+  });
+
   it('skips redelivered events and rebuilds its state when a commit fails', async () => {
-    const store = new SqliteStore({ dataDir: dataDir() });
+    const dir = dataDir();
+    const store = new SqliteStore({ dataDir: dir });
     const bus = new MemoryBus();
     let failNext = true;
     const original = store.commitEvaluation.bind(store);
@@ -122,7 +190,7 @@ describe('RulesStage', () => {
       }
       return original(commit);
     };
-    const stage = rulesStage(store, bus);
+    const stage = rulesStage(store, bus, dir);
     await stage.start();
     const classify = new ClassifyStage(store, bus, {});
     const stored = await classify.accept(raws('192.0.2.3', 3));
@@ -145,12 +213,13 @@ describe('RulesStage', () => {
 
 describe('NotifyStage', () => {
   it('delivers each new incident once, retrying retryable failures', async () => {
-    const store = new SqliteStore({ dataDir: dataDir() });
+    const dir = dataDir();
+    const store = new SqliteStore({ dataDir: dir });
     const bus = new MemoryBus();
     const notifier = new RecordingNotifier([{ ok: false, retryable: true, error: 'try later' }]);
     let now = Date.now() + 60_000;
     const notify = new NotifyStage({ store, bus, notifiers: [notifier], log: silent, now: () => now });
-    const stage = rulesStage(store, bus);
+    const stage = rulesStage(store, bus, dir);
     await stage.start();
     await notify.start();
     await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.4', 5));
@@ -173,11 +242,12 @@ describe('NotifyStage', () => {
   });
 
   it('records permanent failures and does not retry them', async () => {
-    const store = new SqliteStore({ dataDir: dataDir() });
+    const dir = dataDir();
+    const store = new SqliteStore({ dataDir: dir });
     const bus = new MemoryBus();
     const notifier = new RecordingNotifier([{ ok: false, retryable: false, error: 'no such recipient' }]);
     const notify = new NotifyStage({ store, bus, notifiers: [notifier], log: silent });
-    const stage = rulesStage(store, bus);
+    const stage = rulesStage(store, bus, dir);
     await stage.start();
     await notify.start();
     await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.5', 3));

@@ -1,10 +1,11 @@
+import path from 'node:path';
 import { MemoryBus } from '@bulwark/bus';
 import type { LoadedConfig } from '@bulwark/config';
 import { type SyslogListeners, startSyslogListeners } from '@bulwark/ingest';
 import type { Logger } from '@bulwark/logger';
 import { createNotify } from '@bulwark/notify';
 import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
-import { SqliteStore } from '@bulwark/store';
+import { FileSnapshotStore, SqliteStore } from '@bulwark/store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { resolveKeys } from './keys.js';
@@ -38,6 +39,8 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
   });
   const rulesStage = new RulesStage({
     store,
+    snapshots: new FileSnapshotStore(path.join(config.data_dir, 'state')),
+    snapshotEveryMs: config.rules.snapshot_every,
     bus,
     createEngine: () => createEngine(config, rules),
     routes: notify.routes,

@@ -1,6 +1,7 @@
 import type { SecurityEvent, Severity } from '@bulwark/schemas';
 import type { Predicate } from '../filter.js';
 import type { RuleSpec } from '../spec/schema.js';
+import type { SnapshotParts } from '../state/snapshot-parts.js';
 
 /**
  * An event a detector remembers: enough to cite it as evidence. Only its time and id: with millions
@@ -82,16 +83,22 @@ export interface Detector {
   /** `open`: whether an incident of the rule's kind is open for this key right now. */
   observe(observation: Observation, open: boolean): Verdict;
   /**
-   * The persisted form of key `id`'s state, or undefined when it has none. The engine asks for the
-   * keys its key space marked changed; `load` takes the form back.
+   * Its state for a snapshot: JSON, with typed arrays added to `parts` (views of live state, valid
+   * until the engine evaluates again).
    */
+  snapshot(parts: SnapshotParts): unknown;
+  /**
+   * Takes the state of `snapshot`, into a detector that has none; key ids are mapped with `remap`.
+   * Returns false, changing nothing, when the state is of another shape (the rule was edited so that
+   * its rows changed size): the engine then carries it over key by key (`exportKey`, `load`).
+   */
+  restore(state: unknown, parts: SnapshotParts, remap: Int32Array): boolean;
+  /** Key `id`'s state in a form `load` takes back, whatever the rule's shape; undefined when none. */
   exportKey(id: number): unknown;
-  /** Texts of keys whose state was dropped since the last call: their rows are deleted. */
-  takeDeleted(): string[];
-  /** Rows of state the detector keeps outside its key space (none for most); `null` state deletes. */
-  takeOwnDirty(): { key: string; state: unknown }[];
   /** Restores a key's state from `exportKey`'s form; a form it does not know is ignored. */
   load(key: string, state: unknown): void;
+  /** Calls `visit` with the id of every key with state. */
+  forEachKey(visit: (id: number) => void): void;
   /** Forgets keys idle since before `before`, sparing those touched after tick `sparedAfter`. */
   sweep(before: number, sparedAfter: number): void;
   size(): number;

@@ -1,7 +1,8 @@
 import type { DistinctSpec } from '../spec/schema.js';
 import { loadId, saveId } from '../state/event-ids.js';
 import type { KeySpace } from '../state/key-space.js';
-import { eventIds, FIRST_COLUMN, RowSet, SEEN, TOUCHED } from '../state/row-set.js';
+import { FIRST_COLUMN, RowSet, type RowsDump, SEEN, TOUCHED } from '../state/row-set.js';
+import type { SnapshotParts } from '../state/snapshot-parts.js';
 import { valueKey } from '../state/value-key.js';
 import {
   type CompiledRule,
@@ -107,7 +108,7 @@ export class DistinctDetector implements Detector {
     const rows = this.rows;
     let row = rows.row(o.id);
     if (row < 0) row = rows.create(o.id, o.t, o.tick);
-    else rows.touch(row, o.id, o.t, o.tick);
+    else rows.touch(row, o.t, o.tick);
     const base = rows.select(row);
     const row64 = rows.numbers;
     const w = this.width;
@@ -174,7 +175,7 @@ export class DistinctDetector implements Detector {
       values[at + TIMES + times - 1] = o.t;
     }
     values[at + EVENTS] = (values[at + EVENTS] as number) + 1;
-    eventIds.write(words, (at + ID) * 2, o.event['event.id']);
+    this.rows.eventIds.write(words, (at + ID) * 2, o.event['event.id']);
 
     const limit = this.spec.per_value_below;
     let distinct = 0;
@@ -194,7 +195,7 @@ export class DistinctDetector implements Detector {
         const vat = first + v * w;
         const valueTimes = values[vat + TIME_COUNT] as number;
         if (limit !== undefined && valueTimes >= limit) continue;
-        const id = eventIds.read(words, (vat + ID) * 2);
+        const id = this.rows.eventIds.read(words, (vat + ID) * 2);
         if (id !== undefined) refs.push({ t: values[vat + TIMES + valueTimes - 1] as number, id });
       }
       refs.sort((a, b) => a.t - b.t);
@@ -284,17 +285,28 @@ export class DistinctDetector implements Detector {
       const times = work[at + TIME_COUNT] as number;
       saved.push(work[at + HASH] as number, work[at + EVENTS] as number, times);
       for (let i = 0; i < times; i += 1) saved.push(work[at + TIMES + i] as number);
-      saveId(eventIds, this.workWords, (at + ID) * 2, saved);
+      saveId(this.rows.eventIds, this.workWords, (at + ID) * 2, saved);
     }
     return saved;
   }
 
-  takeDeleted(): string[] {
-    return this.rows.takeDeleted();
+  snapshot(parts: SnapshotParts): { width: number; maxValues: number; rows: RowsDump } {
+    // A spilled key's values go as a part of their own.
+    const rows = this.rows.dump(parts, (spilled) => parts.add(spilled.numbers));
+    return { width: this.width, maxValues: this.maxValues, rows };
   }
 
-  takeOwnDirty() {
-    return [];
+  restore(state: unknown, parts: SnapshotParts, remap: Int32Array): boolean {
+    const { width, maxValues, rows } = state as { width: number; maxValues: number; rows: RowsDump };
+    if (width !== this.width || maxValues !== this.maxValues) return false;
+    return this.rows.restore(rows, parts, remap, (index) => {
+      const numbers = parts.float64(index as number);
+      return { numbers, words: new Uint32Array(numbers.buffer, numbers.byteOffset, numbers.length * 2) };
+    });
+  }
+
+  forEachKey(visit: (id: number) => void): void {
+    this.rows.forEachKey(visit);
   }
 
   load(key: string, state: unknown): void {
@@ -319,11 +331,11 @@ export class DistinctDetector implements Detector {
       this.work[v * w + TIME_COUNT] = keptTimes;
       for (let i = 0; i < keptTimes; i += 1)
         this.work[v * w + TIMES + i] = Number(saved[at + 3 + times - keptTimes + i]);
-      loadId(eventIds, this.workWords, (v * w + ID) * 2, saved, at + 3 + times);
+      loadId(this.rows.eventIds, this.workWords, (v * w + ID) * 2, saved, at + 3 + times);
     });
     const id = this.space.intern(key);
     const rows = this.rows;
-    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, Number(saved[0]), Number(saved[1]), false);
+    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, Number(saved[0]), Number(saved[1]));
     const base = rows.select(row);
     rows.numbers[base + TOUCHED] = Number(saved[0]);
     rows.numbers[base + SEEN] = Number(saved[1]);

@@ -1,12 +1,10 @@
 import type { FirstSeenSpec } from '../spec/schema.js';
+import type { SpaceDump } from '../state/key-space.js';
 import { KeySpace } from '../state/key-space.js';
-import { FIRST_COLUMN, RowSet, SEEN, TOUCHED } from '../state/row-set.js';
+import { FIRST_COLUMN, RowSet, type RowsDump, SEEN, TOUCHED } from '../state/row-set.js';
+import type { SnapshotParts } from '../state/snapshot-parts.js';
 import { valueKey } from '../state/value-key.js';
 import type { CompiledRule, Detector, Observation, Verdict } from './detector.js';
-
-/** Row key of the rule's own bookkeeping, and the prefix of shared-value rows. */
-const META = '\u0000meta';
-const SHARED = '\u0001';
 
 /** A key's row: how many known values, then up to INLINE_KNOWN of them in place, each (value, last seen). */
 const COUNT = FIRST_COLUMN;
@@ -29,17 +27,17 @@ const KEYS = FIRST_COLUMN + 1;
 export class FirstSeenDetector implements Detector {
   private readonly rows: RowSet<Float64Array>;
   /** Values, and the keys each was seen for (up to `known_if_shared_by` + 1). */
-  private readonly values = new KeySpace();
+  private readonly values: KeySpace;
   private shared: RowSet;
   private spec: FirstSeenSpec;
   private started: number | undefined;
-  private startedDirty = false;
 
   constructor(
     public rule: CompiledRule,
     private readonly space: KeySpace,
   ) {
     this.spec = rule.spec as FirstSeenSpec;
+    this.values = new KeySpace(space.eventIds);
     this.rows = new RowSet<Float64Array>(space, KNOWN + INLINE_KNOWN * 2);
     this.shared = new RowSet(this.values, KEYS + this.sharedWidth());
   }
@@ -65,16 +63,13 @@ export class FirstSeenDetector implements Detector {
     if (raw === undefined || raw === null || raw === '') return null;
     const text = String(raw);
     const value = valueKey(text);
-    if (this.started === undefined || o.t < this.started) {
-      this.started = o.t;
-      this.startedDirty = true;
-    }
+    if (this.started === undefined || o.t < this.started) this.started = o.t;
     const sharedBy = this.share(text, valueKey(o.key), o);
 
     const rows = this.rows;
     let row = rows.row(o.id);
     if (row < 0) row = rows.create(o.id, o.t, o.tick);
-    else rows.touch(row, o.id, o.t, o.tick);
+    else rows.touch(row, o.t, o.tick);
     const base = rows.select(row);
     const numbers = rows.numbers;
     const list = rows.objects[row];
@@ -168,7 +163,7 @@ export class FirstSeenDetector implements Detector {
     const shared = this.shared;
     let row = shared.row(id);
     if (row < 0) row = shared.create(id, o.t, o.tick);
-    else shared.touch(row, id, o.t, o.tick);
+    else shared.touch(row, o.t, o.tick);
     const base = shared.select(row);
     const numbers = shared.numbers;
     const count = numbers[base + COUNT] as number;
@@ -200,57 +195,48 @@ export class FirstSeenDetector implements Detector {
     return saved;
   }
 
-  takeDeleted(): string[] {
-    return this.rows.takeDeleted();
+  snapshot(parts: SnapshotParts): unknown {
+    return {
+      started: this.started ?? null,
+      // A user's values beyond those in the row go as a part of their own.
+      rows: this.rows.dump(parts, (own) => parts.add(own)),
+      values: this.values.dump(parts),
+      sharedWidth: this.sharedWidth(),
+      shared: this.shared.dump(parts),
+    };
   }
 
-  /** Rows of shared values (touched, seen, then the numbers of their keys), and of the learning start. */
-  takeOwnDirty() {
-    const out: { key: string; state: unknown }[] = this.shared
-      .takeDeleted()
-      .map((key) => ({ key: SHARED + key, state: null }));
-    for (const id of this.values.takeDirty()) {
-      const row = this.shared.row(id);
-      if (row < 0) continue;
-      const base = this.shared.select(row);
-      const numbers = this.shared.numbers;
-      const saved = [numbers[base + TOUCHED] as number, numbers[base + SEEN] as number];
-      for (let i = 0; i < (numbers[base + COUNT] as number); i += 1)
-        saved.push(numbers[base + KEYS + i] as number);
-      out.push({ key: SHARED + this.values.keyOf(id), state: saved });
+  restore(state: unknown, parts: SnapshotParts, remap: Int32Array): boolean {
+    const saved = state as {
+      started: number | null;
+      rows: RowsDump;
+      values: SpaceDump;
+      sharedWidth: number;
+      shared: RowsDump;
+    };
+    if (!this.rows.restore(saved.rows, parts, remap, (index) => parts.float64(index as number))) return false;
+    this.started = saved.started ?? undefined;
+    // Who shares which value is kept if the bar is the same; else it is relearned.
+    if (saved.sharedWidth === this.sharedWidth()) {
+      const values = this.values.restoreKeys(saved.values, parts);
+      this.shared.restore(saved.shared, parts, values);
+      this.values.releaseUnused();
     }
-    if (this.startedDirty) {
-      out.push({ key: META, state: { started: this.started } });
-      this.startedDirty = false;
-    }
-    return out;
+    return true;
+  }
+
+  forEachKey(visit: (id: number) => void): void {
+    this.rows.forEachKey(visit);
   }
 
   load(key: string, state: unknown): void {
-    if (key === META) {
-      this.started = (state as { started?: number }).started;
-      return;
-    }
     if (!Array.isArray(state) || state.length < 2 || !state.every((n) => typeof n === 'number')) return;
     const saved = state as number[];
-    const [touched = 0, seen = 0] = saved;
-    if (key.startsWith(SHARED)) {
-      const id = this.values.intern(key.slice(SHARED.length));
-      const row =
-        this.shared.row(id) >= 0 ? this.shared.row(id) : this.shared.create(id, touched, seen, false);
-      const base = this.shared.select(row);
-      const keys = saved.slice(2, 2 + this.sharedWidth());
-      this.shared.numbers[base + COUNT] = keys.length;
-      keys.forEach((n, i) => {
-        this.shared.numbers[base + KEYS + i] = n;
-      });
-      this.values.settle();
-      return;
-    }
     if ((saved.length - 2) % 2 !== 0) return;
+    const [touched = 0, seen = 0] = saved;
     const id = this.space.intern(key);
     const rows = this.rows;
-    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, touched, seen, false);
+    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, touched, seen);
     const base = rows.select(row);
     const known = saved.slice(2).slice(-this.spec.max_values * 2);
     const count = known.length / 2;

@@ -1,7 +1,8 @@
 import type { RateSpec } from '../spec/schema.js';
 import { loadId, saveId } from '../state/event-ids.js';
 import type { KeySpace } from '../state/key-space.js';
-import { eventIds, FIRST_COLUMN, RowSet, SEEN, TOUCHED } from '../state/row-set.js';
+import { FIRST_COLUMN, RowSet, type RowsDump, SEEN, TOUCHED } from '../state/row-set.js';
+import type { SnapshotParts } from '../state/snapshot-parts.js';
 import {
   type CompiledRule,
   type Detector,
@@ -70,7 +71,7 @@ export class RateDetector implements Detector {
       const base = rows.select(row);
       rows.numbers[base + BUCKET] = bucket;
       rows.numbers[base + FIRST] = o.t;
-    } else rows.touch(row, o.id, o.t, o.tick);
+    } else rows.touch(row, o.t, o.tick);
     const base = rows.select(row);
     const n = rows.numbers;
     if (bucket > (n[base + BUCKET] as number)) this.nextBucket(base, bucket);
@@ -87,7 +88,7 @@ export class RateDetector implements Detector {
     const refs = n[base + REFS] as number;
     for (let i = 0; i < refs; i += 1) {
       const at = base + REF_LIST + i * REF_WIDTH;
-      const id = eventIds.read(rows.words, (at + 1) * 2);
+      const id = this.rows.eventIds.read(rows.words, (at + 1) * 2);
       if (id !== undefined) events.push({ t: n[at] as number, id });
     }
     return { first: n[base + FIRST] as number, events, count: n[base + EVENTS] as number };
@@ -107,7 +108,7 @@ export class RateDetector implements Detector {
       at = KEPT_REFS - 1;
     }
     n[list + at * REF_WIDTH] = t;
-    eventIds.write(words, (list + at * REF_WIDTH + 1) * 2, id);
+    this.rows.eventIds.write(words, (list + at * REF_WIDTH + 1) * 2, id);
   }
 
   /**
@@ -165,17 +166,21 @@ export class RateDetector implements Detector {
     for (let i = 0; i < (n[base + REFS] as number); i += 1) {
       const at = base + REF_LIST + i * REF_WIDTH;
       saved.push(n[at] as number);
-      saveId(eventIds, this.rows.words, (at + 1) * 2, saved);
+      saveId(this.rows.eventIds, this.rows.words, (at + 1) * 2, saved);
     }
     return saved;
   }
 
-  takeDeleted(): string[] {
-    return this.rows.takeDeleted();
+  snapshot(parts: SnapshotParts): RowsDump {
+    return this.rows.dump(parts);
   }
 
-  takeOwnDirty() {
-    return [];
+  restore(state: unknown, parts: SnapshotParts, remap: Int32Array): boolean {
+    return this.rows.restore(state as RowsDump, parts, remap);
+  }
+
+  forEachKey(visit: (id: number) => void): void {
+    this.rows.forEachKey(visit);
   }
 
   load(key: string, state: unknown): void {
@@ -184,7 +189,7 @@ export class RateDetector implements Detector {
     const saved = state as Saved;
     const id = this.space.intern(key);
     const rows = this.rows;
-    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, Number(saved[0]), Number(saved[1]), false);
+    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, Number(saved[0]), Number(saved[1]));
     const base = rows.select(row);
     const n = rows.numbers;
     const columns = [TOUCHED, SEEN, BUCKET, EVENTS, FIRST, NORMAL, BUCKETS, HIGH];
@@ -198,7 +203,7 @@ export class RateDetector implements Detector {
       const at = base + REF_LIST + (i - skip) * REF_WIDTH;
       const from = SAVED_HEAD + i * SAVED_EVENT;
       n[at] = Number(saved[from]);
-      loadId(eventIds, rows.words, (at + 1) * 2, saved, from + 1);
+      loadId(this.rows.eventIds, rows.words, (at + 1) * 2, saved, from + 1);
     }
   }
 

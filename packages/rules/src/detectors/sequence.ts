@@ -2,6 +2,7 @@ import { compileFilter, type Predicate } from '../filter.js';
 import type { SequenceSpec } from '../spec/schema.js';
 import type { KeySpace } from '../state/key-space.js';
 import { ObjectRows, type Touched } from '../state/object-rows.js';
+import type { SnapshotParts } from '../state/snapshot-parts.js';
 import {
   type CompiledRule,
   type Detector,
@@ -95,12 +96,16 @@ export class SequenceDetector implements Detector {
     return this.states.get(id);
   }
 
-  takeDeleted(): string[] {
-    return this.states.takeDeleted();
+  snapshot(parts: SnapshotParts): unknown {
+    return this.states.snapshot(parts);
   }
 
-  takeOwnDirty() {
-    return [];
+  restore(state: unknown, parts: SnapshotParts, remap: Int32Array): boolean {
+    return this.states.restore(state, parts, remap);
+  }
+
+  forEachKey(visit: (id: number) => void): void {
+    this.states.forEachKey(visit);
   }
 
   load(key: string, state: unknown): void {

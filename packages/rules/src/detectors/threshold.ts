@@ -1,7 +1,8 @@
 import type { ThresholdSpec } from '../spec/schema.js';
 import { clearId, loadId, saveId } from '../state/event-ids.js';
 import type { KeySpace } from '../state/key-space.js';
-import { eventIds, FIRST_COLUMN, RowSet, SEEN, TOUCHED } from '../state/row-set.js';
+import { FIRST_COLUMN, RowSet, type RowsDump, SEEN, TOUCHED } from '../state/row-set.js';
+import type { SnapshotParts } from '../state/snapshot-parts.js';
 import {
   type CompiledRule,
   type Detector,
@@ -90,7 +91,7 @@ export class ThresholdDetector implements Detector {
     this.rows = this.makeRows();
     this.merged = new Float64Array((kept + 1) * EVENT_WIDTH);
     this.mergedWords = new Uint32Array(this.merged.buffer);
-    for (const [id, state] of saved) this.restore(id, state);
+    for (const [id, state] of saved) this.restoreKey(id, state);
     old.dispose();
   }
 
@@ -100,7 +101,7 @@ export class ThresholdDetector implements Detector {
     const rows = this.rows;
     let row = rows.row(o.id);
     if (row < 0) row = rows.create(o.id, o.t, o.tick);
-    else rows.touch(row, o.id, o.t, o.tick);
+    else rows.touch(row, o.t, o.tick);
     const base = rows.select(row);
     const numbers = rows.numbers;
     const words = rows.words;
@@ -121,7 +122,7 @@ export class ThresholdDetector implements Detector {
       else copyWords(words, (ids + (i - withId) * 2) * 2, mergedWords, (to + ID) * 2, 4);
     }
     merged[at * EVENT_WIDTH + TIME] = o.t;
-    eventIds.write(mergedWords, (at * EVENT_WIDTH + ID) * 2, o.event['event.id']);
+    this.rows.eventIds.write(mergedWords, (at * EVENT_WIDTH + ID) * 2, o.event['event.id']);
     const total = held + 1;
     const cutoff = (merged[(total - 1) * EVENT_WIDTH + TIME] as number) - this.spec.window;
     let drop = 0;
@@ -132,7 +133,7 @@ export class ThresholdDetector implements Detector {
       numbers[base + COUNT] = 0;
       const events: EventRef[] = [];
       for (let i = Math.max(drop, total - KEPT_REFS); i < total; i += 1) {
-        const id = eventIds.read(mergedWords, (i * EVENT_WIDTH + ID) * 2);
+        const id = this.rows.eventIds.read(mergedWords, (i * EVENT_WIDTH + ID) * 2);
         if (id !== undefined) events.push({ t: merged[i * EVENT_WIDTH + TIME] as number, id });
       }
       return {
@@ -164,29 +165,44 @@ export class ThresholdDetector implements Detector {
     for (let i = 0; i < held; i += 1) {
       saved.push(numbers[base + TIMES + i] as number);
       if (i < withId) saved.push(0, 0, 0, 0);
-      else saveId(eventIds, rows.words, (base + TIMES + this.kept + (i - withId) * 2) * 2, saved);
+      else saveId(this.rows.eventIds, rows.words, (base + TIMES + this.kept + (i - withId) * 2) * 2, saved);
     }
     return saved;
   }
 
-  takeDeleted(): string[] {
-    return this.rows.takeDeleted();
+  snapshot(parts: SnapshotParts): { kept: number; rows: RowsDump } {
+    return { kept: this.kept, rows: this.rows.dump(parts) };
   }
 
-  takeOwnDirty() {
-    return [];
+  restore(state: unknown, parts: SnapshotParts, remap: Int32Array): boolean {
+    const { kept, rows } = state as { kept: number; rows: RowsDump };
+    // Rows that hold more than the bar needs are fine (the bar was lowered); fewer are not.
+    if (!Number.isInteger(kept) || kept < this.spec.threshold - 1 || this.rows.size > 0) return false;
+    if (kept !== this.kept) {
+      this.rows.dispose();
+      this.kept = kept;
+      this.idSlots = Math.min(kept, KEPT_REFS);
+      this.rows = this.makeRows();
+      this.merged = new Float64Array((kept + 1) * EVENT_WIDTH);
+      this.mergedWords = new Uint32Array(this.merged.buffer);
+    }
+    return this.rows.restore(rows, parts, remap);
+  }
+
+  forEachKey(visit: (id: number) => void): void {
+    this.rows.forEachKey(visit);
   }
 
   load(key: string, state: unknown): void {
     if (!Array.isArray(state) || (state.length - SAVED_HEAD) % SAVED_EVENT !== 0) return;
-    this.restore(this.space.intern(key), state as Saved);
+    this.restoreKey(this.space.intern(key), state as Saved);
   }
 
-  private restore(id: number, saved: Saved): void {
+  private restoreKey(id: number, saved: Saved): void {
     const rows = this.rows;
     const touched = Number(saved[0]);
     const seen = Number(saved[1]);
-    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, touched, seen, false);
+    const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, touched, seen);
     const base = rows.select(row);
     const numbers = rows.numbers;
     numbers[base + TOUCHED] = touched;
@@ -200,7 +216,13 @@ export class ThresholdDetector implements Detector {
       const from = SAVED_HEAD + (skip + i) * SAVED_EVENT;
       numbers[base + TIMES + i] = Number(saved[from]);
       if (i >= withId)
-        loadId(eventIds, rows.words, (base + TIMES + this.kept + (i - withId) * 2) * 2, saved, from + 1);
+        loadId(
+          this.rows.eventIds,
+          rows.words,
+          (base + TIMES + this.kept + (i - withId) * 2) * 2,
+          saved,
+          from + 1,
+        );
     }
   }
 

@@ -108,6 +108,19 @@ export class EventIds {
     words[at + 3] = 0;
   }
 
+  /** The ids in no fixed form, for a snapshot (rows refer to them by number). */
+  dump(): { next: number; odd: [number, string][] } {
+    return { next: this.nextOdd, odd: [...this.odd] };
+  }
+
+  /** Takes back `dump`'s ids, into a table that holds none. */
+  restore(dump: { next: number; odd: [number, string][] }): void {
+    this.odd.clear();
+    for (const [handle, id] of dump.odd) this.odd.set(handle, id);
+    this.nextOdd = dump.next;
+    this.lastId = '';
+  }
+
   /** The id at `at`, or undefined if none was written there (or it was an odd one, forgotten). */
   read(words: Uint32Array, at: number): string | undefined {
     const w1 = words[at + 1] as number;

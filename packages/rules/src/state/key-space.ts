@@ -1,5 +1,7 @@
 import { AddressTable } from './address-table.js';
+import { EventIds } from './event-ids.js';
 import { ipv4Number, ipv4Text } from './ipv4.js';
+import type { SnapshotParts } from './snapshot-parts.js';
 
 /** Records are kept in chunks of 2^CHUNK_BITS ids: the space grows a chunk at a time, copying nothing. */
 const CHUNK_BITS = 10;
@@ -11,19 +13,26 @@ const KIND = 0; // FREE, TEXT or ADDRESS
 const ADDRESS = 1; // an IPv4 key's 32 bits
 const HOLDERS = 2; // rules holding a row for the key
 const EPISODES = 3; // incidents open for the key
-const DIRTY = 4; // 1 once listed as changed
-const ROWS = 5; // then one row number per rule (column), -1 for none
+const ROWS = 4; // then one row number per rule (column), -1 for none
 
 const FREE = 0;
 const TEXT = 1;
 const ADDRESS_KEY = 2;
 
+/** A space's keys in a snapshot: per id its kind and address (parts), and the text keys. */
+export interface SpaceDump {
+  next: number;
+  kinds: number;
+  addresses: number;
+  texts: [id: number, text: string][];
+}
+
 /**
  * The keys of every rule that groups by the same fields, numbered. A key's number (id) leads to its
- * record: a few integers, in one cache line, with the row each rule keeps for it (RowSet) and what
- * the space tracks (rules holding rows, incidents open, changed since the last persist). With a
- * million keys looked up at random, each cache line read is a trip to memory; the layout is made
- * so that an event's key costs two: the address table and the record.
+ * record: a few integers, in one cache line, with the row each rule keeps for it (RowSet) and how
+ * many rules hold it and incidents are open for it. With a million keys looked up at random, each
+ * cache line read is a trip to memory; the layout is made so that an event's key costs two: the
+ * address table and the record.
  *
  * An id lives while some rule holds a row for it or an incident is open for it; then it is freed
  * and reused. `intern` makes ids freely: the key last interned is released at the next `intern` or
@@ -41,11 +50,13 @@ export class KeySpace {
   private chunks: Int32Array[] = [];
   /** The chunk `at` selected, where the record at the offset it returned is. */
   private records: Int32Array = new Int32Array(0);
-  private dirty: number[] = [];
   private readonly free: number[] = [];
   private next = 0;
   private focusText: string | undefined;
   private focusId = -1;
+
+  /** `eventIds`: how the rows of this space write event ids (one per engine, shared by its spaces). */
+  constructor(readonly eventIds: EventIds = new EventIds()) {}
 
   /** Selects the chunk of key `id`'s record into `records`; returns the record's offset in it. */
   private at(id: number): number {
@@ -76,23 +87,28 @@ export class KeySpace {
   intern(text: string): number {
     if (text === this.focusText) return this.focusId;
     this.settle();
-    const address = ipv4Number(text);
-    let id = address >= 0 ? this.addresses.get(address) : (this.texts.get(text) ?? -1);
-    if (id < 0) {
-      id = this.allocate();
-      const at = this.at(id);
-      if (address >= 0) {
-        this.records[at + KIND] = ADDRESS_KEY;
-        this.records[at + ADDRESS] = address | 0;
-        this.addresses.set(address, id);
-      } else {
-        this.records[at + KIND] = TEXT;
-        this.texts.set(text, id);
-        this.textOf.set(id, text);
-      }
-    }
+    const id = this.idOf(text);
     this.focusText = text;
     this.focusId = id;
+    return id;
+  }
+
+  /** The id of `text`, made if need be, without the focus of `intern` (it is released by `releaseUnused`). */
+  private idOf(text: string): number {
+    const address = ipv4Number(text);
+    let id = address >= 0 ? this.addresses.get(address) : (this.texts.get(text) ?? -1);
+    if (id >= 0) return id;
+    id = this.allocate();
+    const at = this.at(id);
+    if (address >= 0) {
+      this.records[at + KIND] = ADDRESS_KEY;
+      this.records[at + ADDRESS] = address | 0;
+      this.addresses.set(address, id);
+    } else {
+      this.records[at + KIND] = TEXT;
+      this.texts.set(text, id);
+      this.textOf.set(id, text);
+    }
     return id;
   }
 
@@ -155,31 +171,60 @@ export class KeySpace {
     if (id !== this.focusId) this.releaseIfUnused(id);
   }
 
-  /** Notes that some rule's state for `id` changed. */
-  markDirty(id: number): void {
-    const at = this.at(id) + DIRTY;
-    if (this.records[at] !== 0) return;
-    this.records[at] = 1;
-    this.dirty.push(id);
-  }
-
-  /**
-   * The ids of keys changed since the last call. An id may since have been freed, or reused for
-   * another key: readers take what state it holds now, and its text now.
-   */
-  takeDirty(): number[] {
-    const ids = this.dirty;
-    this.dirty = [];
-    for (const id of ids) {
-      const at = this.at(id);
-      this.records[at + DIRTY] = 0;
-    }
-    return ids;
-  }
-
   /** Ids in use. */
   get size(): number {
     return this.next - this.free.length;
+  }
+
+  /**
+   * The keys, for a snapshot: which ids are in use and for which key. Rows refer to keys by id;
+   * `restoreKeys` gives the ids they have in the space they are restored to.
+   */
+  dump(parts: SnapshotParts): SpaceDump {
+    const kinds = new Uint8Array(this.next);
+    const addresses = new Uint32Array(this.next);
+    const texts: SpaceDump['texts'] = [];
+    for (let id = 0; id < this.next; id += 1) {
+      const at = this.at(id);
+      const kind = this.records[at + KIND] as number;
+      kinds[id] = kind;
+      if (kind === ADDRESS_KEY) addresses[id] = (this.records[at + ADDRESS] as number) >>> 0;
+      else if (kind === TEXT) texts.push([id, this.textOf.get(id) as string]);
+    }
+    return { next: this.next, kinds: parts.add(kinds), addresses: parts.add(addresses), texts };
+  }
+
+  /**
+   * Makes ids for the keys of a dump (held by nothing yet); returns, for each of its ids, the id
+   * the key has here (-1 for ids that were free). Call `releaseUnused` once rows and incidents have
+   * taken hold of theirs.
+   */
+  restoreKeys(dump: SpaceDump, parts: SnapshotParts): Int32Array {
+    this.settle();
+    const kinds = parts.uint8(dump.kinds);
+    const addresses = parts.uint32(dump.addresses);
+    const remap = new Int32Array(dump.next).fill(-1);
+    for (let id = 0; id < dump.next; id += 1) {
+      if (kinds[id] !== ADDRESS_KEY) continue;
+      const address = addresses[id] as number;
+      let here = this.addresses.get(address);
+      if (here < 0) {
+        here = this.allocate();
+        const at = this.at(here);
+        this.records[at + KIND] = ADDRESS_KEY;
+        this.records[at + ADDRESS] = address | 0;
+        this.addresses.set(address, here);
+      }
+      remap[id] = here;
+    }
+    for (const [id, text] of dump.texts) remap[id] = this.idOf(text);
+    return remap;
+  }
+
+  /** Frees every id that no rule holds and no incident is open for (after a restore). */
+  releaseUnused(): void {
+    this.settle();
+    for (let id = 0; id < this.next; id += 1) this.releaseIfUnused(id);
   }
 
   private releaseIfUnused(id: number): void {
@@ -213,8 +258,9 @@ export class KeySpace {
   private widen(width: number): void {
     this.chunks = this.chunks.map((chunk) => {
       const wider = new Int32Array(CHUNK_IDS * width);
-      for (let i = 0; i < CHUNK_IDS; i += 1)
+      for (let i = 0; i < CHUNK_IDS; i += 1) {
         wider.set(chunk.subarray(i * this.width, (i + 1) * this.width), i * width);
+      }
       return wider;
     });
     this.width = width;

@@ -1,5 +1,6 @@
 import type { KeySpace } from './key-space.js';
-import { FIRST_COLUMN, RowSet } from './row-set.js';
+import { FIRST_COLUMN, RowSet, type RowsDump } from './row-set.js';
+import type { SnapshotParts } from './snapshot-parts.js';
 
 /** What every object state records: when (event time) and at which tick it was last touched. */
 export interface Touched {
@@ -9,9 +10,8 @@ export interface Touched {
 
 /**
  * Per-key state as one object per key, for the detectors whose state is not a fixed set of numbers
- * and is held by few keys (a sequence in progress). Rows of a RowSet
- * underneath, so that sweeping and persistence work as for the others; the object is the persisted
- * form.
+ * and is held by few keys (a sequence in progress). Rows of a RowSet underneath, so that sweeping
+ * and snapshots work as for the others; the object (plain JSON) is the persisted form.
  */
 export class ObjectRows<S extends Touched> {
   private readonly rows: RowSet<S>;
@@ -25,13 +25,13 @@ export class ObjectRows<S extends Touched> {
     return row < 0 ? undefined : this.rows.objects[row];
   }
 
-  /** Stores `state` for key `id`, marked touched at event time `t` and `tick`, and changed. */
+  /** Stores `state` for key `id`, marked touched at event time `t` and `tick`. */
   touch(id: number, state: S, t: number, tick: number): S {
     if (t > state.touched) state.touched = t;
     state.seen = tick;
     let row = this.rows.row(id);
     if (row < 0) row = this.rows.create(id, state.touched, tick);
-    else this.rows.touch(row, id, state.touched, tick);
+    else this.rows.touch(row, state.touched, tick);
     this.rows.objects[row] = state;
     return state;
   }
@@ -43,12 +43,20 @@ export class ObjectRows<S extends Touched> {
   load(key: string, state: S): void {
     const id = this.space.intern(key);
     let row = this.rows.row(id);
-    if (row < 0) row = this.rows.create(id, state.touched, state.seen, false);
+    if (row < 0) row = this.rows.create(id, state.touched, state.seen);
     this.rows.objects[row] = state;
   }
 
-  takeDeleted(): string[] {
-    return this.rows.takeDeleted();
+  snapshot(parts: SnapshotParts): RowsDump {
+    return this.rows.dump(parts);
+  }
+
+  restore(state: unknown, parts: SnapshotParts, remap: Int32Array): boolean {
+    return this.rows.restore(state as RowsDump, parts, remap);
+  }
+
+  forEachKey(visit: (id: number) => void): void {
+    this.rows.forEachKey(visit);
   }
 
   sweep(before: number, sparedAfter: number): void {

@@ -1,5 +1,6 @@
-import { EventIds } from './event-ids.js';
+import type { EventIds } from './event-ids.js';
 import type { KeySpace } from './key-space.js';
+import type { SnapshotParts } from './snapshot-parts.js';
 
 /** Rows are kept in chunks of 2^CHUNK_BITS: the set grows a chunk at a time, copying nothing. */
 const CHUNK_BITS = 9;
@@ -14,8 +15,13 @@ export const FIRST_COLUMN = 3;
 /** Columns an event id takes (as four 32-bit words). */
 export const ID_COLUMNS = 2;
 
-/** Event ids of every row set of the process: words copied between them keep their meaning. */
-export const eventIds = new EventIds();
+/** A row set in a snapshot: its chunks (parts) as they are, and its objects as the detector encodes them. */
+export interface RowsDump {
+  stride: number;
+  high: number;
+  chunks: number[];
+  objects: [row: number, object: unknown][];
+}
 
 /**
  * One detector's state for the keys of a key space: a row per key that has any, made on the key's
@@ -41,8 +47,6 @@ export class RowSet<O = unknown> {
   private readonly free: number[] = [];
   private high = 0;
   private live = 0;
-  /** Texts of keys whose state was dropped since the last `takeDeleted`. */
-  private deleted: string[] = [];
 
   constructor(
     readonly space: KeySpace,
@@ -62,16 +66,18 @@ export class RowSet<O = unknown> {
     return (row & CHUNK_MASK) * this.stride;
   }
 
+  /** How event ids are written in rows: the engine's, shared by its row sets. */
+  get eventIds(): EventIds {
+    return this.space.eventIds;
+  }
+
   /** The row of key `id`, or -1. */
   row(id: number): number {
     return this.space.row(id, this.column);
   }
 
-  /**
-   * A new, zeroed row for key `id` (which has none), touched at `t` and `tick`; marked changed
-   * unless it is being loaded (`changed` false). `numbers` and `words` may be new arrays after.
-   */
-  create(id: number, t: number, tick: number, changed = true): number {
+  /** A new, zeroed row for key `id` (which has none), touched at `t` and `tick`; selected. */
+  create(id: number, t: number, tick: number): number {
     let row = this.free.pop();
     if (row === undefined) {
       if (this.high === this.numberChunks.length * CHUNK_ROWS) this.addChunk();
@@ -85,24 +91,20 @@ export class RowSet<O = unknown> {
     this.numbers[base + TOUCHED] = t;
     this.numbers[base + SEEN] = tick;
     this.numbers[base + KEY] = id;
-    if (changed) this.space.markDirty(id);
     return row;
   }
 
-  /** Marks `row` (of key `id`) touched at event time `t` (if later than before) and `tick`, and changed. */
-  touch(row: number, id: number, t: number, tick: number): void {
+  /** Marks `row` touched at event time `t` (if later than before) and `tick`; selects it. */
+  touch(row: number, t: number, tick: number): void {
     const base = this.select(row);
     if (t > (this.numbers[base + TOUCHED] as number)) this.numbers[base + TOUCHED] = t;
     this.numbers[base + SEEN] = tick;
-    this.space.markDirty(id);
   }
 
-  /** Frees the row of key `id`, noting the key for persistence. */
+  /** Frees the row of key `id`. */
   delete(id: number): void {
     const row = this.row(id);
-    if (row < 0) return;
-    this.deleted.push(this.space.keyOf(id));
-    this.freeRow(row, id);
+    if (row >= 0) this.freeRow(row, id);
   }
 
   /** Calls `visit` with the key id of every row. */
@@ -119,13 +121,6 @@ export class RowSet<O = unknown> {
     ] as number;
   }
 
-  /** Texts of keys whose state was dropped since the last call. */
-  takeDeleted(): string[] {
-    const keys = this.deleted;
-    this.deleted = [];
-    return keys;
-  }
-
   /** Frees rows last touched before `before` (event time) and not after tick `sparedAfter`. */
   sweep(before: number, sparedAfter: number): void {
     for (let row = 0; row < this.high; row += 1) {
@@ -135,19 +130,75 @@ export class RowSet<O = unknown> {
       if (id < 0) continue;
       if ((numbers[base + TOUCHED] as number) >= before || (numbers[base + SEEN] as number) > sparedAfter)
         continue;
-      this.deleted.push(this.space.keyOf(id));
       this.freeRow(row, id);
     }
   }
 
-  /** Frees every row without noting anything for persistence, and gives the column back: the rule is gone. */
+  /** Frees every row and gives the column back: the rule is gone. */
   dispose(): void {
     for (let row = 0; row < this.high; row += 1) {
       const id = this.keyIdOf(row);
       if (id >= 0) this.freeRow(row, id);
     }
-    this.deleted = [];
     this.space.unregister(this.column);
+  }
+
+  /**
+   * The rows for a snapshot: the chunks as they are (key ids included, which `restore` maps) and
+   * each object as `encode` gives it.
+   */
+  dump(parts: SnapshotParts, encode: (object: O) => unknown = (object) => object): RowsDump {
+    const chunks = this.numberChunks
+      .slice(0, Math.ceil(this.high / CHUNK_ROWS))
+      .map((chunk) => parts.add(chunk));
+    const objects: RowsDump['objects'] = [];
+    for (let row = 0; row < this.objects.length; row += 1) {
+      const object = this.objects[row];
+      if (object !== undefined && this.keyIdOf(row) >= 0) objects.push([row, encode(object)]);
+    }
+    return { stride: this.stride, high: this.high, chunks, objects };
+  }
+
+  /**
+   * Takes the rows of a dump, into this set while it is empty: key ids are mapped with `remap` (from
+   * `KeySpace.restoreKeys`; rows of keys it does not know are dropped). Returns false, changing
+   * nothing, when the rows are of another size.
+   */
+  restore(
+    dump: RowsDump,
+    parts: SnapshotParts,
+    remap: Int32Array,
+    decode: (object: unknown) => O = (object) => object as O,
+  ): boolean {
+    if (dump.stride !== this.stride || this.high > 0) return false;
+    const chunks = dump.chunks.map((index) => parts.float64(index));
+    if (chunks.some((chunk) => chunk.length !== CHUNK_ROWS * this.stride)) return false;
+    this.numberChunks.length = 0;
+    this.wordChunks.length = 0;
+    for (const chunk of chunks) {
+      this.numberChunks.push(chunk);
+      this.wordChunks.push(new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length * 2));
+    }
+    if (this.numberChunks.length === 0) this.addChunk();
+    this.high = dump.high;
+    for (let row = 0; row < this.high; row += 1) {
+      const numbers = this.numberChunks[row >>> CHUNK_BITS] as Float64Array;
+      const at = (row & CHUNK_MASK) * this.stride + KEY;
+      const old = numbers[at] as number;
+      const id = old >= 0 ? (remap[old] ?? -1) : -1;
+      numbers[at] = id;
+      if (id < 0) {
+        this.free.push(row);
+        continue;
+      }
+      this.space.setRow(id, this.column, row);
+      this.live += 1;
+    }
+    for (const [row, object] of dump.objects) {
+      if (row < this.high && this.keyIdOf(row) >= 0) this.objects[row] = decode(object);
+    }
+    this.select(0);
+    return true;
   }
 
   get size(): number {

@@ -1,0 +1,69 @@
+import { closeSync, fsync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import type { SnapshotStore } from './port.js';
+
+const SUFFIX = '.snapshot';
+const NAME = /^[a-z0-9][a-z0-9-]*$/;
+
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * Snapshots as files in a directory of their own: written to a temporary file, flushed to disk,
+ * then renamed over the previous one (and the directory flushed), so that a crash leaves one whole
+ * snapshot or the other. The pieces are copied into the file before `save` first waits.
+ */
+export class FileSnapshotStore implements SnapshotStore {
+  constructor(private readonly dir: string) {}
+
+  async save(name: string, pieces: readonly Uint8Array[]): Promise<void> {
+    const file = this.file(name);
+    mkdirSync(this.dir, { recursive: true });
+    const temporary = `${file}.tmp`;
+    const fd = openSync(temporary, 'w', 0o600);
+    try {
+      for (const piece of pieces) {
+        let written = 0;
+        while (written < piece.byteLength) written += writeSync(fd, piece, written);
+      }
+      await fsyncAsync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, file);
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      await fsyncAsync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+
+  async load(name: string): Promise<Uint8Array | null> {
+    try {
+      return new Uint8Array(readFileSync(this.file(name)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async discard(name: string): Promise<string | null> {
+    const file = this.file(name);
+    const aside = `${file}.unreadable-${Date.now()}`;
+    try {
+      renameSync(file, aside);
+      return aside;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  private file(name: string): string {
+    if (!NAME.test(name))
+      throw new Error(`snapshot name ${JSON.stringify(name)}: lowercase letters, digits and dashes`);
+    return path.join(this.dir, `${name}${SUFFIX}`);
+  }
+}
