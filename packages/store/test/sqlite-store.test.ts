@@ -133,7 +133,7 @@ describe('SqliteStore', () => {
     });
   });
 
-  it('commits incidents, baselines, outbox and checkpoint together', async () => {
+  it('commits incidents, outbox and checkpoint together', async () => {
     const { store, dataDir } = open();
     await store.appendEvents([event('a', '192.0.2.1', 0), event('b', '192.0.2.1', 1)]);
     await store.commitEvaluation({
@@ -141,16 +141,12 @@ describe('SqliteStore', () => {
       checkpoint: 2,
       incidents: [incident('inc_1')],
       resolved: [],
-      baselines: [{ rule: 'brute_force', key: '192.0.2.1', state: { window: [1, 2] } }],
       notifications: [notification('ntf_1', 'inc_1')],
     });
     await store.close();
     const { store: reopened } = open(dataDir);
     expect(await reopened.checkpoint('rules-engine')).toBe(2);
     expect(await reopened.checkpoint('someone-else')).toBe(0);
-    expect(await reopened.loadBaselines()).toEqual([
-      { rule: 'brute_force', key: '192.0.2.1', state: { window: [1, 2] } },
-    ]);
     const detail = await reopened.getIncident('inc_1');
     expect(detail).toMatchObject({ id: 'inc_1', count: 5 });
     expect(detail?.evidence_events.map((e) => e['event.id'])).toEqual(['a', 'b']);
@@ -165,7 +161,6 @@ describe('SqliteStore', () => {
         checkpoint: 1,
         incidents: [inc],
         resolved: [],
-        baselines: [{ rule: 'brute_force', key: 'k', state: null }],
         notifications: [notification('ntf_1', inc.id)],
       });
     await commit(incident('inc_1'));
@@ -179,19 +174,17 @@ describe('SqliteStore', () => {
       checkpoint: 2,
       incidents: [incident('inc_1', { count: 9, last_seen: '2026-11-21T10:01:00.000Z', severity: 'high' })],
       resolved: [],
-      baselines: [],
       notifications: [notification('ntf_1', 'inc_1')],
     });
     const page = await reopened.listIncidents({ limit: 10 });
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ status: 'acknowledged', count: 9, severity: 'high' });
     expect(await reopened.listNotifications('inc_1')).toHaveLength(1);
-    expect(await reopened.loadBaselines()).toEqual([]);
   });
 
   it('marks incidents whose episode ended as resolved', async () => {
     const { store } = open();
-    const commit = { consumer: 'r', baselines: [], notifications: [] };
+    const commit = { consumer: 'r', notifications: [] };
     await store.commitEvaluation({ ...commit, checkpoint: 1, incidents: [incident('inc_1')], resolved: [] });
     await store.commitEvaluation({ ...commit, checkpoint: 2, incidents: [], resolved: ['inc_1'] });
     expect((await store.getIncident('inc_1'))?.status).toBe('resolved');
@@ -212,7 +205,6 @@ describe('SqliteStore', () => {
       checkpoint: 1,
       incidents,
       resolved: [],
-      baselines: [],
       notifications: [],
     });
     const first = await store.listIncidents({ limit: 2 });
@@ -233,7 +225,6 @@ describe('SqliteStore', () => {
       checkpoint: 1,
       incidents: [incident('inc_1')],
       resolved: [],
-      baselines: [],
       notifications: ['n1', 'n2', 'n3'].map((id) => notification(id, 'inc_1')),
     });
     const now = Date.now();

@@ -13,7 +13,6 @@ import {
 import Database from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type {
-  BaselineRow,
   DeliveryPhase,
   EvaluationCommit,
   EventQuery,
@@ -176,14 +175,9 @@ export class SqliteStore implements Store {
           severity = excluded.severity, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
           count = excluded.count, summary = excluded.summary, evidence = excluded.evidence,
           updated_at = excluded.updated_at`),
-      upsertBaseline: db.prepare(
-        'INSERT INTO baselines (rule, key, state) VALUES (?, ?, ?) ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state',
-      ),
-      deleteBaseline: db.prepare('DELETE FROM baselines WHERE rule = ? AND key = ?'),
       resolveIncident: db.prepare(
         "UPDATE incidents SET status = 'resolved', updated_at = ? WHERE id = ? AND status != 'resolved'",
       ),
-      loadBaselines: db.prepare('SELECT rule, key, state FROM baselines'),
       getIncident: db.prepare('SELECT * FROM incidents WHERE id = ?'),
       insertOutbox: db.prepare(`
         INSERT INTO outbox (id, incident_id, channel, recipient, severity, subject, body, status, attempts,
@@ -400,22 +394,12 @@ export class SqliteStore implements Store {
         });
       }
       for (const id of commit.resolved) this.statements.resolveIncident.run(now, id);
-      for (const row of commit.baselines) {
-        if (row.state === null || row.state === undefined)
-          this.statements.deleteBaseline.run(row.rule, row.key);
-        else this.statements.upsertBaseline.run(row.rule, row.key, JSON.stringify(row.state));
-      }
       for (const notification of commit.notifications) {
         this.statements.insertOutbox.run(outboxParams(notification));
       }
       if (commit.checkpoint !== undefined)
         this.statements.setCheckpoint.run(commit.consumer, commit.checkpoint);
     });
-  }
-
-  async loadBaselines(): Promise<BaselineRow[]> {
-    const rows = this.statements.loadBaselines.all() as { rule: string; key: string; state: string }[];
-    return rows.map((row) => ({ rule: row.rule, key: row.key, state: JSON.parse(row.state) as unknown }));
   }
 
   async listIncidents(query: IncidentQuery): Promise<Page<Incident>> {
