@@ -5,6 +5,7 @@ import type { Incident, Notification, SecurityEvent } from '@bulwark/schemas';
 import { SqliteStore } from '@bulwark/store';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../src/sqlite/migrations.js';
 
 const dirs: string[] = [];
 const stores: SqliteStore[] = [];
@@ -81,6 +82,80 @@ describe('SqliteStore', () => {
     expect(next[0]?.seq).toBe(3);
   });
 
+  it('gives back every event exactly as it was appended, whichever fields it has', async () => {
+    const { store } = open();
+    const full: SecurityEvent = {
+      ...event('a', '192.0.2.1', 0),
+      'event.action': 'ssh_login',
+      'event.outcome': 'failure',
+      'event.category': ['authentication'],
+      'source.port': 40001,
+      'host.name': 'bastion',
+      'process.pid': 1001,
+    };
+    const bare: SecurityEvent = {
+      '@timestamp': '2026-11-21T10:00:01.000Z',
+      'event.id': 'b',
+      'event.dataset': 'app',
+      'bulwark.category': 'other',
+      message: 'no address, no user',
+    };
+    // Spellings the time column cannot reproduce: an offset, no milliseconds.
+    const offset: SecurityEvent = { ...bare, 'event.id': 'c', '@timestamp': '2026-11-21T11:00:02.500+01:00' };
+    const seconds: SecurityEvent = { ...bare, 'event.id': 'd', '@timestamp': '2026-11-21T10:00:03Z' };
+    await store.appendEvents([full, bare, offset, seconds]);
+    expect((await store.eventsAfter(0, 10)).map((s) => s.event)).toEqual([full, bare, offset, seconds]);
+    expect((await store.searchEvents({ limit: 10 })).items).toEqual([seconds, offset, bare, full]);
+    expect((await store.searchEvents({ limit: 10, user: 'root' })).items).toEqual([full]);
+    expect((await store.searchEvents({ limit: 10, dataset: 'app', category: 'other' })).items).toHaveLength(
+      3,
+    );
+  });
+
+  it('migrates a schema 2 database: events read back whole, seqs go on, baselines dropped', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-store-'));
+    const old = new Database(path.join(dataDir, 'bulwark.db'));
+    old.pragma('journal_mode = WAL');
+    old.exec(MIGRATIONS[0] as string);
+    old.exec(MIGRATIONS[1] as string);
+    old.pragma('user_version = 2');
+    const insert = old.prepare(
+      'INSERT INTO events (id, ts, dataset, category, source_ip, user_name, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const before = [event('a', '192.0.2.1', 0), event('b', '192.0.2.2', 1)];
+    for (const e of before) {
+      insert.run(
+        e['event.id'],
+        Date.parse(e['@timestamp']),
+        e['event.dataset'],
+        e['bulwark.category'],
+        e['source.ip'],
+        e['user.name'],
+        JSON.stringify(e),
+      );
+    }
+    old.prepare("INSERT INTO baselines (rule, key, state) VALUES ('r', 'k', '{}')").run();
+    old.close();
+
+    const { store } = open(dataDir);
+    expect((await store.eventsAfter(0, 10)).map((s) => s.event)).toEqual(before);
+    expect((await store.searchEvents({ limit: 10, ip: '192.0.2.2' })).items).toEqual([before[1]]);
+    const next = await store.appendEvents([event('c', '192.0.2.1', 2)]);
+    expect(next[0]?.seq).toBe(3);
+    expect(
+      (await store.searchEvents({ limit: 10, ip: '192.0.2.1' })).items.map((e) => e['event.id']),
+    ).toEqual(['c', 'a']);
+    await store.close();
+    const db = new Database(path.join(dataDir, 'bulwark.db'), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'baselines'").all()).toEqual([]);
+    const doc = JSON.parse(
+      (db.prepare("SELECT doc FROM events WHERE id = 'a'").get() as { doc: string }).doc,
+    );
+    expect(Object.keys(doc).sort()).toEqual(['@timestamp', 'message']);
+    db.close();
+  });
+
   it('rejects a whole batch when one event in it cannot be stored', async () => {
     const { store } = open();
     await store.appendEvents([event('a', '192.0.2.1', 0)]);
@@ -100,7 +175,7 @@ describe('SqliteStore', () => {
     await store.close();
     const db = new Database(path.join(dataDir, 'bulwark.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     db.close();
   });
 

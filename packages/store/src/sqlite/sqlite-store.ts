@@ -26,6 +26,7 @@ import type {
   UserReport,
   UserReportOutcome,
 } from '../port.js';
+import { EVENT_COLUMNS, fromEventRow, type StoredEventRow, toEventRow } from './event-rows.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -157,11 +158,11 @@ export class SqliteStore implements Store {
     const db = this.db;
     this.statements = {
       insertEvent: db.prepare(
-        'INSERT INTO events (id, ts, dataset, category, source_ip, user_name, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO events (id, ts, dataset, category, source_ip, user_name, doc) VALUES (@id, @ts, @dataset, @category, @source_ip, @user_name, @doc)',
       ),
-      eventsAfter: db.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      eventsAfter: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
       countEvents: db.prepare('SELECT count(*) AS n FROM events'),
-      eventsById: db.prepare('SELECT doc FROM events WHERE id = ?'),
+      eventsById: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`),
       checkpoint: db.prepare('SELECT seq FROM checkpoints WHERE consumer = ?'),
       setCheckpoint: db.prepare(
         'INSERT INTO checkpoints (consumer, seq) VALUES (?, ?) ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq',
@@ -310,23 +311,15 @@ export class SqliteStore implements Store {
   async appendEvents(events: SecurityEvent[]): Promise<SequencedEvent[]> {
     return this.write(() =>
       events.map((event) => {
-        const info = this.statements.insertEvent.run(
-          event['event.id'],
-          Date.parse(event['@timestamp']),
-          event['event.dataset'],
-          event['bulwark.category'],
-          event['source.ip'] ?? null,
-          event['user.name'] ?? null,
-          JSON.stringify(event),
-        );
+        const info = this.statements.insertEvent.run(toEventRow(event));
         return { seq: Number(info.lastInsertRowid), event };
       }),
     );
   }
 
   async eventsAfter(seq: number, limit: number): Promise<SequencedEvent[]> {
-    const rows = this.statements.eventsAfter.all(seq, limit) as { seq: number; doc: string }[];
-    return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.doc) as SecurityEvent }));
+    const rows = this.statements.eventsAfter.all(seq, limit) as StoredEventRow[];
+    return rows.map((row) => ({ seq: row.seq, event: fromEventRow(row) }));
   }
 
   async countEvents(): Promise<number> {
@@ -352,17 +345,13 @@ export class SqliteStore implements Store {
       where.push('(ts < ? OR (ts = ? AND seq < ?))');
       params.push(ts, ts, seq);
     }
-    const sql = `SELECT seq, ts, doc FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY ts DESC, seq DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as {
-      seq: number;
-      ts: number;
-      doc: string;
-    }[];
+    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as StoredEventRow[];
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((row) => JSON.parse(row.doc) as SecurityEvent),
+      items: page.map(fromEventRow),
       next_cursor: rows.length > query.limit && last ? encodeCursor([last.ts, last.seq]) : null,
     };
   }
@@ -439,8 +428,8 @@ export class SqliteStore implements Store {
     const incident = toIncident(row);
     const evidenceEvents: SecurityEvent[] = [];
     for (const eventId of incident.evidence) {
-      const found = this.statements.eventsById.get(eventId) as { doc: string } | undefined;
-      if (found) evidenceEvents.push(JSON.parse(found.doc) as SecurityEvent);
+      const found = this.statements.eventsById.get(eventId) as StoredEventRow | undefined;
+      if (found) evidenceEvents.push(fromEventRow(found));
     }
     return { ...incident, evidence_events: evidenceEvents };
   }

@@ -1,0 +1,65 @@
+import type { SecurityEvent } from '@bulwark/schemas';
+
+/**
+ * An event as a row of the `events` table. The fields that have columns of their own (id, time,
+ * dataset, category, source address, user) are left out of the JSON body, `doc`: a smaller row is
+ * a cheaper insert, and the columns are what the queries filter on anyway.
+ */
+export interface EventRow {
+  id: string;
+  ts: number;
+  dataset: string;
+  category: string;
+  source_ip: string | null;
+  user_name: string | null;
+  doc: string;
+}
+
+/** The row for an event. `@timestamp` stays in `doc` when the `ts` column cannot give it back exactly. */
+export function toEventRow(event: SecurityEvent): EventRow {
+  const {
+    '@timestamp': timestamp,
+    'event.id': id,
+    'event.dataset': dataset,
+    'bulwark.category': category,
+    'source.ip': sourceIp,
+    'user.name': userName,
+    ...rest
+  } = event;
+  const ts = Date.parse(timestamp);
+  // Written with an offset, or without milliseconds: keep the sender's spelling.
+  if (new Date(ts).toISOString() !== timestamp) (rest as Record<string, unknown>)['@timestamp'] = timestamp;
+  return {
+    id,
+    ts,
+    dataset,
+    category,
+    source_ip: sourceIp ?? null,
+    user_name: userName ?? null,
+    doc: JSON.stringify(rest),
+  };
+}
+
+/** Columns selected to rebuild an event (with its seq), in `fromEventRow`'s order. */
+export const EVENT_COLUMNS = 'seq, id, ts, dataset, category, source_ip, user_name, doc';
+
+/** The stored row as it is read back. */
+export interface StoredEventRow extends EventRow {
+  seq: number;
+}
+
+/**
+ * The event a row holds. Fields in `doc` win over the columns: rows written before schema 3 keep
+ * every field in their body, and a `@timestamp` the column could not reproduce is kept there.
+ */
+export function fromEventRow(row: StoredEventRow): SecurityEvent {
+  const event: Record<string, unknown> = {
+    '@timestamp': new Date(row.ts).toISOString(),
+    'event.id': row.id,
+    'event.dataset': row.dataset,
+    'bulwark.category': row.category,
+  };
+  if (row.source_ip !== null) event['source.ip'] = row.source_ip;
+  if (row.user_name !== null) event['user.name'] = row.user_name;
+  return Object.assign(event, JSON.parse(row.doc)) as SecurityEvent;
+}
