@@ -2,19 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Incident, Notification, SecurityEvent } from '@bulwark/schemas';
-import { SqliteStore } from '@bulwark/store';
+import { SqliteStore, SqliteWorkerStore, type Store } from '@bulwark/store';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../src/sqlite/migrations.js';
 
+/** Both adapters: SQLite on the calling thread, and the same on a worker thread. */
+const ADAPTERS: [string, (dataDir: string) => Promise<Store>][] = [
+  ['SqliteStore', async (dataDir) => new SqliteStore({ dataDir })],
+  ['SqliteWorkerStore', (dataDir) => SqliteWorkerStore.open({ dataDir })],
+];
+
 const dirs: string[] = [];
-const stores: SqliteStore[] = [];
-function open(dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-store-'))): {
-  store: SqliteStore;
+const stores: Store[] = [];
+let openStore: (dataDir: string) => Promise<Store>;
+async function open(dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-store-'))): Promise<{
+  store: Store;
   dataDir: string;
-} {
+}> {
   dirs.push(dataDir);
-  const store = new SqliteStore({ dataDir });
+  const store = await openStore(dataDir);
   stores.push(store);
   return { store, dataDir };
 }
@@ -69,13 +76,17 @@ function notification(id: string, incidentId: string): Notification {
   };
 }
 
-describe('SqliteStore', () => {
+describe.each(ADAPTERS)('%s', (_name, adapter) => {
+  beforeEach(() => {
+    openStore = adapter;
+  });
+
   it('appends events with growing seqs and keeps them across a reopen', async () => {
-    const { store, dataDir } = open();
+    const { store, dataDir } = await open();
     const stored = await store.appendEvents([event('a', '192.0.2.1', 0), event('b', '192.0.2.2', 1)]);
     expect(stored.map((s) => s.seq)).toEqual([1, 2]);
     await store.close();
-    const { store: reopened } = open(dataDir);
+    const { store: reopened } = await open(dataDir);
     expect(await reopened.countEvents()).toBe(2);
     expect((await reopened.eventsAfter(1, 10)).map((s) => s.event['event.id'])).toEqual(['b']);
     const next = await reopened.appendEvents([event('c', '192.0.2.1', 2)]);
@@ -83,7 +94,7 @@ describe('SqliteStore', () => {
   });
 
   it('gives back every event exactly as it was appended, whichever fields it has', async () => {
-    const { store } = open();
+    const { store } = await open();
     const full: SecurityEvent = {
       ...event('a', '192.0.2.1', 0),
       'event.action': 'ssh_login',
@@ -137,7 +148,7 @@ describe('SqliteStore', () => {
     old.prepare("INSERT INTO baselines (rule, key, state) VALUES ('r', 'k', '{}')").run();
     old.close();
 
-    const { store } = open(dataDir);
+    const { store } = await open(dataDir);
     expect((await store.eventsAfter(0, 10)).map((s) => s.event)).toEqual(before);
     expect((await store.searchEvents({ limit: 10, ip: '192.0.2.2' })).items).toEqual([before[1]]);
     const next = await store.appendEvents([event('c', '192.0.2.1', 2)]);
@@ -156,8 +167,53 @@ describe('SqliteStore', () => {
     db.close();
   });
 
+  it('stores appends made back to back, without waiting, in the order made', async () => {
+    const { store } = await open();
+    const calls = Array.from({ length: 20 }, (_, b) =>
+      store.appendEvents(Array.from({ length: 50 }, (_, i) => event(`e${b * 50 + i}`, '192.0.2.1', i))),
+    );
+    const seqs = (await Promise.all(calls)).flat().map((s) => s.seq);
+    expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect((await store.eventsAfter(995, 10)).map((s) => s.event['event.id'])).toEqual([
+      'e995',
+      'e996',
+      'e997',
+      'e998',
+      'e999',
+    ]);
+  });
+
+  it('never stores a batch after an earlier one that failed; it can be retried after it', async () => {
+    const { store } = await open();
+    await store.appendEvents([event('a', '192.0.2.1', 0)]);
+    const outcomes = await Promise.allSettled([
+      store.appendEvents([event('b', '192.0.2.1', 1)]),
+      store.appendEvents([event('c', '192.0.2.1', 2), event('a', '192.0.2.1', 3)]),
+      store.appendEvents([event('d', '192.0.2.1', 4)]),
+    ]);
+    expect(outcomes[0]?.status).toBe('fulfilled');
+    expect(outcomes[1]?.status).toBe('rejected');
+    // Made before the failure was known: stored (the store runs appends one by one) or refused as
+    // unavailable (SqliteWorkerStore), never stored ahead of a retry of the failed one.
+    const third = outcomes[2] as PromiseSettledResult<unknown>;
+    if (third.status === 'rejected') {
+      expect(third.reason).toMatchObject({ code: 'BWK_ERR_STORE_UNAVAILABLE' });
+      await store.appendEvents([event('c', '192.0.2.1', 2)]);
+      await store.appendEvents([event('d', '192.0.2.1', 4)]);
+      expect((await store.eventsAfter(0, 10)).map((s) => s.event['event.id'])).toEqual(['a', 'b', 'c', 'd']);
+    } else {
+      expect((await store.eventsAfter(0, 10)).map((s) => s.event['event.id'])).toEqual(['a', 'b', 'd']);
+    }
+  });
+
+  it('rejects calls once closed, as unavailable', async () => {
+    const { store } = await open();
+    await store.close();
+    await expect(store.countEvents()).rejects.toThrow();
+  });
+
   it('rejects a whole batch when one event in it cannot be stored', async () => {
-    const { store } = open();
+    const { store } = await open();
     await store.appendEvents([event('a', '192.0.2.1', 0)]);
     await expect(
       store.appendEvents([event('b', '192.0.2.1', 1), event('a', '192.0.2.1', 2)]),
@@ -166,12 +222,12 @@ describe('SqliteStore', () => {
   });
 
   it('refuses a second process on the same data directory', async () => {
-    const { dataDir } = open();
-    expect(() => new SqliteStore({ dataDir })).toThrow(/in use by another process/);
+    const { dataDir } = await open();
+    await expect(openStore(dataDir)).rejects.toThrow(/in use by another process/);
   });
 
   it('uses WAL and records the schema version', async () => {
-    const { store, dataDir } = open();
+    const { store, dataDir } = await open();
     await store.close();
     const db = new Database(path.join(dataDir, 'bulwark.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -180,7 +236,7 @@ describe('SqliteStore', () => {
   });
 
   it('searches events newest first with filters and cursor paging', async () => {
-    const { store } = open();
+    const { store } = await open();
     await store.appendEvents([
       event('a', '192.0.2.1', 0),
       event('b', '192.0.2.2', 1),
@@ -209,7 +265,7 @@ describe('SqliteStore', () => {
   });
 
   it('commits incidents, outbox and checkpoint together', async () => {
-    const { store, dataDir } = open();
+    const { store, dataDir } = await open();
     await store.appendEvents([event('a', '192.0.2.1', 0), event('b', '192.0.2.1', 1)]);
     await store.commitEvaluation({
       consumer: 'rules-engine',
@@ -219,7 +275,7 @@ describe('SqliteStore', () => {
       notifications: [notification('ntf_1', 'inc_1')],
     });
     await store.close();
-    const { store: reopened } = open(dataDir);
+    const { store: reopened } = await open(dataDir);
     expect(await reopened.checkpoint('rules-engine')).toBe(2);
     expect(await reopened.checkpoint('someone-else')).toBe(0);
     const detail = await reopened.getIncident('inc_1');
@@ -229,7 +285,7 @@ describe('SqliteStore', () => {
   });
 
   it('updates incidents in place without touching their status, and never queues a notification twice', async () => {
-    const { store, dataDir } = open();
+    const { store, dataDir } = await open();
     const commit = (inc: Incident) =>
       store.commitEvaluation({
         consumer: 'r',
@@ -243,7 +299,7 @@ describe('SqliteStore', () => {
     const db = new Database(path.join(dataDir, 'bulwark.db'));
     db.prepare("UPDATE incidents SET status = 'acknowledged' WHERE id = 'inc_1'").run();
     db.close();
-    const { store: reopened } = open(dataDir);
+    const { store: reopened } = await open(dataDir);
     await reopened.commitEvaluation({
       consumer: 'r',
       checkpoint: 2,
@@ -258,7 +314,7 @@ describe('SqliteStore', () => {
   });
 
   it('marks incidents whose episode ended as resolved', async () => {
-    const { store } = open();
+    const { store } = await open();
     const commit = { consumer: 'r', notifications: [] };
     await store.commitEvaluation({ ...commit, checkpoint: 1, incidents: [incident('inc_1')], resolved: [] });
     await store.commitEvaluation({ ...commit, checkpoint: 2, incidents: [], resolved: ['inc_1'] });
@@ -267,7 +323,7 @@ describe('SqliteStore', () => {
   });
 
   it('lists incidents newest first, filtered, with cursor paging', async () => {
-    const { store } = open();
+    const { store } = await open();
     const incidents = [1, 2, 3].map((n) =>
       incident(`inc_${n}`, {
         key: { 'source.ip': n === 2 ? '192.0.2.2' : '192.0.2.1' },
@@ -294,7 +350,7 @@ describe('SqliteStore', () => {
   });
 
   it('tracks delivery: sent, retry later, failed for good', async () => {
-    const { store } = open();
+    const { store } = await open();
     await store.commitEvaluation({
       consumer: 'r',
       checkpoint: 1,

@@ -26,7 +26,14 @@ import type {
   UserReport,
   UserReportOutcome,
 } from '../port.js';
-import { EVENT_COLUMNS, fromEventRow, type StoredEventRow, toEventRow } from './event-rows.js';
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  fromEventRow,
+  INSERT_EVENT,
+  type StoredEventRow,
+  toEventRow,
+} from './event-rows.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -157,9 +164,7 @@ export class SqliteStore implements Store {
     this.db = SqliteStore.openExclusive(path.join(options.dataDir, DATABASE_FILE), options);
     const db = this.db;
     this.statements = {
-      insertEvent: db.prepare(
-        'INSERT INTO events (id, ts, dataset, category, source_ip, user_name, doc) VALUES (@id, @ts, @dataset, @category, @source_ip, @user_name, @doc)',
-      ),
+      insertEvent: db.prepare(INSERT_EVENT),
       eventsAfter: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
       countEvents: db.prepare('SELECT count(*) AS n FROM events'),
       eventsById: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`),
@@ -309,12 +314,33 @@ export class SqliteStore implements Store {
   }
 
   async appendEvents(events: SecurityEvent[]): Promise<SequencedEvent[]> {
-    return this.write(() =>
-      events.map((event) => {
-        const info = this.statements.insertEvent.run(toEventRow(event));
-        return { seq: Number(info.lastInsertRowid), event };
-      }),
-    );
+    const seqs = this.appendRows(events.map(toEventRow));
+    return events.map((event, i) => ({ seq: seqs[i] as number, event }));
+  }
+
+  /**
+   * `appendEvents` for events already made rows (`toEventRow`, which SqliteWorkerStore runs on the
+   * calling thread): all or nothing, and gives the seqs in the rows' order.
+   */
+  appendRows(rows: readonly EventRow[]): number[] {
+    return this.write(() => {
+      const seqs = new Array<number>(rows.length);
+      for (let i = 0; i < rows.length; i += 1) {
+        seqs[i] = Number(this.statements.insertEvent.run(...(rows[i] as EventRow)).lastInsertRowid);
+      }
+      return seqs;
+    });
+  }
+
+  /**
+   * Runs `work` in one transaction, so that the writes of every call it makes commit together: each
+   * call's own transaction becomes a savepoint (a call that fails undoes only its own writes, and
+   * its promise rejects), and the commit, the costly part, is paid once. Calls' promises settle as
+   * `work` runs; a caller must act on them only once `group` has returned (committed). Throws if
+   * the commit fails, in which case none of the writes happened.
+   */
+  group(work: () => void): void {
+    this.write(work);
   }
 
   async eventsAfter(seq: number, limit: number): Promise<SequencedEvent[]> {
