@@ -55,7 +55,7 @@ export function syslogOptions(
     batchSize: syslog.batch_size,
     // Classify the next batches while the store's worker commits: it commits them in order, several
     // in one transaction, and refuses any handed over after one that failed (retried in order).
-    maxInFlightBatches: 4,
+    maxInFlightBatches: 8,
     ...(syslog.tls === undefined
       ? {}
       : {
