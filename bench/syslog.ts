@@ -7,6 +7,9 @@
  * The service runs as `bulwark start` with a fresh data directory and its defaults (synchronous=FULL,
  * batches of 1000); the rules engine evaluates everything as it arrives. Timing starts when the
  * generator starts and ends when the service's classified-event count reaches N.
+ *
+ *   --profile DIR        CPU profiles of the service (every thread, `node --cpu-prof`) into DIR
+ *   --node-options OPTS  more options for the service's node (e.g. "--max-old-space-size=4096")
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +27,8 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '4' },
     /** A bulwark.yaml for the service, to measure other settings. */
     config: { type: 'string' },
+    profile: { type: 'string' },
+    'node-options': { type: 'string' },
   },
 });
 const messages = Number(values.messages);
@@ -35,7 +40,12 @@ interface Started {
 }
 
 async function startService(dataDir: string): Promise<{ started: Started; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'packages/cli/bin/bulwark.js'), 'start'], {
+  const nodeOptions = [
+    ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : []),
+    ...(values['node-options']?.split(/\s+/).filter(Boolean) ?? []),
+  ];
+  const bin = path.join(ROOT, 'packages/cli/bin/bulwark.js');
+  const child = spawn(process.execPath, [...nodeOptions, bin, 'start'], {
     cwd: dataDir,
     env: {
       PATH: process.env.PATH ?? '',

@@ -86,7 +86,6 @@ async function world(): Promise<World> {
     checkpoint: 1,
     incidents: [login],
     resolved: [],
-    baselines: [],
     notifications: planNotifications(
       { type: 'opened', incident: login },
       notify.routes,

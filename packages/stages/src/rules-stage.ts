@@ -121,7 +121,6 @@ export class RulesStage {
         checkpoint,
         incidents: [],
         resolved: [],
-        baselines: [],
         notifications: [],
       });
       this.durableSeq = checkpoint;
@@ -254,7 +253,6 @@ export class RulesStage {
         incidents,
         resolved,
         notifications,
-        baselines: [],
       });
     } catch (error) {
       // The engine has moved past what is durable: rebuild it from the store before going on. If

@@ -149,7 +149,6 @@ async function raise(
     checkpoint: 1,
     incidents,
     resolved: [],
-    baselines: [],
     notifications: planned,
   });
   return planned;
@@ -334,7 +333,6 @@ describe('NotifyStage with real peers', () => {
       checkpoint: 2,
       incidents: [other],
       resolved: [],
-      baselines: [],
       notifications: planNotifications(
         { type: 'opened', incident: other },
         [{ channel: 'sms', recipients: [PHONE_1] }],

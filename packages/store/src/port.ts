@@ -13,17 +13,11 @@ export interface SequencedEvent {
   event: SecurityEvent;
 }
 
-/** What the rules engine remembers for one rule and key (windows, known addresses); `null` forgets it. */
-export interface BaselineRow {
-  rule: string;
-  key: string;
-  state: unknown;
-}
-
 /**
  * Everything one evaluation of a batch produced, committed atomically: the incidents as they now
- * stand, the rule state, the notifications to send, and how far the consumer has read. Either all
- * of it is durable or none is, so a crash can neither lose an incident nor count an event twice.
+ * stand, the notifications to send, and how far the consumer has read. Either all of it is durable
+ * or none is, so a crash can neither lose an incident nor count an event twice. (Rule state itself is
+ * kept as snapshots: see SnapshotStore.)
  */
 export interface EvaluationCommit {
   consumer: string;
@@ -36,7 +30,6 @@ export interface EvaluationCommit {
   incidents: Incident[];
   /** Ids of incidents whose episode ended (quiet for long enough): their status becomes `resolved`. */
   resolved: string[];
-  baselines: BaselineRow[];
   /** Outbox entries; one whose id is already present is left as it is (idempotency key). */
   notifications: Notification[];
 }
@@ -117,7 +110,7 @@ export interface EventQuery {
 }
 
 /**
- * The Store port: the durable record of events, incidents, baselines and the notification outbox.
+ * The Store port: the durable record of events, incidents, consumer checkpoints and the notification outbox.
  *
  * - A resolved write is durable (committed, and synced as far as the adapter is configured to).
  *   `appendEvents` is all or nothing for its batch; callers acknowledge senders only after it resolves.
@@ -155,7 +148,6 @@ export interface Store {
 
   checkpoint(consumer: string): Promise<number>;
   commitEvaluation(commit: EvaluationCommit): Promise<void>;
-  loadBaselines(): Promise<BaselineRow[]>;
 
   listIncidents(query: IncidentQuery): Promise<Page<Incident>>;
   getIncident(id: string): Promise<IncidentWithEvidence | null>;

@@ -74,7 +74,6 @@ async function seed(store: SqliteStore, notifications: Notification[], incidents
     checkpoint: 1,
     incidents,
     resolved: [],
-    baselines: [],
     notifications,
   });
 }

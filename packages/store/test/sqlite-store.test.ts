@@ -2,18 +2,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Incident, Notification, SecurityEvent } from '@bulwark/schemas';
-import { SqliteStore } from '@bulwark/store';
+import { SqliteStore, SqliteWorkerStore, type Store } from '@bulwark/store';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../src/sqlite/migrations.js';
+
+/** Both adapters: SQLite on the calling thread, and the same on a worker thread. */
+const ADAPTERS: [string, (dataDir: string) => Promise<Store>][] = [
+  ['SqliteStore', async (dataDir) => new SqliteStore({ dataDir })],
+  ['SqliteWorkerStore', (dataDir) => SqliteWorkerStore.open({ dataDir })],
+];
 
 const dirs: string[] = [];
-const stores: SqliteStore[] = [];
-function open(dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-store-'))): {
-  store: SqliteStore;
+const stores: Store[] = [];
+let openStore: (dataDir: string) => Promise<Store>;
+async function open(dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-store-'))): Promise<{
+  store: Store;
   dataDir: string;
-} {
+}> {
   dirs.push(dataDir);
-  const store = new SqliteStore({ dataDir });
+  const store = await openStore(dataDir);
   stores.push(store);
   return { store, dataDir };
 }
@@ -68,21 +76,144 @@ function notification(id: string, incidentId: string): Notification {
   };
 }
 
-describe('SqliteStore', () => {
+describe.each(ADAPTERS)('%s', (_name, adapter) => {
+  beforeEach(() => {
+    openStore = adapter;
+  });
+
   it('appends events with growing seqs and keeps them across a reopen', async () => {
-    const { store, dataDir } = open();
+    const { store, dataDir } = await open();
     const stored = await store.appendEvents([event('a', '192.0.2.1', 0), event('b', '192.0.2.2', 1)]);
     expect(stored.map((s) => s.seq)).toEqual([1, 2]);
     await store.close();
-    const { store: reopened } = open(dataDir);
+    const { store: reopened } = await open(dataDir);
     expect(await reopened.countEvents()).toBe(2);
     expect((await reopened.eventsAfter(1, 10)).map((s) => s.event['event.id'])).toEqual(['b']);
     const next = await reopened.appendEvents([event('c', '192.0.2.1', 2)]);
     expect(next[0]?.seq).toBe(3);
   });
 
+  it('gives back every event exactly as it was appended, whichever fields it has', async () => {
+    const { store } = await open();
+    const full: SecurityEvent = {
+      ...event('a', '192.0.2.1', 0),
+      'event.action': 'ssh_login',
+      'event.outcome': 'failure',
+      'event.category': ['authentication'],
+      'source.port': 40001,
+      'host.name': 'bastion',
+      'process.pid': 1001,
+    };
+    const bare: SecurityEvent = {
+      '@timestamp': '2026-11-21T10:00:01.000Z',
+      'event.id': 'b',
+      'event.dataset': 'app',
+      'bulwark.category': 'other',
+      message: 'no address, no user',
+    };
+    // Spellings the time column cannot reproduce: an offset, no milliseconds.
+    const offset: SecurityEvent = { ...bare, 'event.id': 'c', '@timestamp': '2026-11-21T11:00:02.500+01:00' };
+    const seconds: SecurityEvent = { ...bare, 'event.id': 'd', '@timestamp': '2026-11-21T10:00:03Z' };
+    await store.appendEvents([full, bare, offset, seconds]);
+    expect((await store.eventsAfter(0, 10)).map((s) => s.event)).toEqual([full, bare, offset, seconds]);
+    expect((await store.searchEvents({ limit: 10 })).items).toEqual([seconds, offset, bare, full]);
+    expect((await store.searchEvents({ limit: 10, user: 'root' })).items).toEqual([full]);
+    expect((await store.searchEvents({ limit: 10, dataset: 'app', category: 'other' })).items).toHaveLength(
+      3,
+    );
+  });
+
+  it('migrates a schema 2 database: events read back whole, seqs go on, baselines dropped', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-store-'));
+    const old = new Database(path.join(dataDir, 'bulwark.db'));
+    old.pragma('journal_mode = WAL');
+    old.exec(MIGRATIONS[0] as string);
+    old.exec(MIGRATIONS[1] as string);
+    old.pragma('user_version = 2');
+    const insert = old.prepare(
+      'INSERT INTO events (id, ts, dataset, category, source_ip, user_name, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    const before = [event('a', '192.0.2.1', 0), event('b', '192.0.2.2', 1)];
+    for (const e of before) {
+      insert.run(
+        e['event.id'],
+        Date.parse(e['@timestamp']),
+        e['event.dataset'],
+        e['bulwark.category'],
+        e['source.ip'],
+        e['user.name'],
+        JSON.stringify(e),
+      );
+    }
+    old.prepare("INSERT INTO baselines (rule, key, state) VALUES ('r', 'k', '{}')").run();
+    old.close();
+
+    const { store } = await open(dataDir);
+    expect((await store.eventsAfter(0, 10)).map((s) => s.event)).toEqual(before);
+    expect((await store.searchEvents({ limit: 10, ip: '192.0.2.2' })).items).toEqual([before[1]]);
+    const next = await store.appendEvents([event('c', '192.0.2.1', 2)]);
+    expect(next[0]?.seq).toBe(3);
+    expect(
+      (await store.searchEvents({ limit: 10, ip: '192.0.2.1' })).items.map((e) => e['event.id']),
+    ).toEqual(['c', 'a']);
+    await store.close();
+    const db = new Database(path.join(dataDir, 'bulwark.db'), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'baselines'").all()).toEqual([]);
+    const doc = JSON.parse(
+      (db.prepare("SELECT doc FROM events WHERE id = 'a'").get() as { doc: string }).doc,
+    );
+    expect(Object.keys(doc).sort()).toEqual(['@timestamp', 'message']);
+    db.close();
+  });
+
+  it('stores appends made back to back, without waiting, in the order made', async () => {
+    const { store } = await open();
+    const calls = Array.from({ length: 20 }, (_, b) =>
+      store.appendEvents(Array.from({ length: 50 }, (_, i) => event(`e${b * 50 + i}`, '192.0.2.1', i))),
+    );
+    const seqs = (await Promise.all(calls)).flat().map((s) => s.seq);
+    expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect((await store.eventsAfter(995, 10)).map((s) => s.event['event.id'])).toEqual([
+      'e995',
+      'e996',
+      'e997',
+      'e998',
+      'e999',
+    ]);
+  });
+
+  it('never stores a batch after an earlier one that failed; it can be retried after it', async () => {
+    const { store } = await open();
+    await store.appendEvents([event('a', '192.0.2.1', 0)]);
+    const outcomes = await Promise.allSettled([
+      store.appendEvents([event('b', '192.0.2.1', 1)]),
+      store.appendEvents([event('c', '192.0.2.1', 2), event('a', '192.0.2.1', 3)]),
+      store.appendEvents([event('d', '192.0.2.1', 4)]),
+    ]);
+    expect(outcomes[0]?.status).toBe('fulfilled');
+    expect(outcomes[1]?.status).toBe('rejected');
+    // Made before the failure was known: stored (the store runs appends one by one) or refused as
+    // unavailable (SqliteWorkerStore), never stored ahead of a retry of the failed one.
+    const third = outcomes[2] as PromiseSettledResult<unknown>;
+    if (third.status === 'rejected') {
+      expect(third.reason).toMatchObject({ code: 'BWK_ERR_STORE_UNAVAILABLE' });
+      await store.appendEvents([event('c', '192.0.2.1', 2)]);
+      await store.appendEvents([event('d', '192.0.2.1', 4)]);
+      expect((await store.eventsAfter(0, 10)).map((s) => s.event['event.id'])).toEqual(['a', 'b', 'c', 'd']);
+    } else {
+      expect((await store.eventsAfter(0, 10)).map((s) => s.event['event.id'])).toEqual(['a', 'b', 'd']);
+    }
+  });
+
+  it('rejects calls once closed, as unavailable', async () => {
+    const { store } = await open();
+    await store.close();
+    await expect(store.countEvents()).rejects.toThrow();
+  });
+
   it('rejects a whole batch when one event in it cannot be stored', async () => {
-    const { store } = open();
+    const { store } = await open();
     await store.appendEvents([event('a', '192.0.2.1', 0)]);
     await expect(
       store.appendEvents([event('b', '192.0.2.1', 1), event('a', '192.0.2.1', 2)]),
@@ -91,21 +222,21 @@ describe('SqliteStore', () => {
   });
 
   it('refuses a second process on the same data directory', async () => {
-    const { dataDir } = open();
-    expect(() => new SqliteStore({ dataDir })).toThrow(/in use by another process/);
+    const { dataDir } = await open();
+    await expect(openStore(dataDir)).rejects.toThrow(/in use by another process/);
   });
 
   it('uses WAL and records the schema version', async () => {
-    const { store, dataDir } = open();
+    const { store, dataDir } = await open();
     await store.close();
     const db = new Database(path.join(dataDir, 'bulwark.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     db.close();
   });
 
   it('searches events newest first with filters and cursor paging', async () => {
-    const { store } = open();
+    const { store } = await open();
     await store.appendEvents([
       event('a', '192.0.2.1', 0),
       event('b', '192.0.2.2', 1),
@@ -133,24 +264,20 @@ describe('SqliteStore', () => {
     });
   });
 
-  it('commits incidents, baselines, outbox and checkpoint together', async () => {
-    const { store, dataDir } = open();
+  it('commits incidents, outbox and checkpoint together', async () => {
+    const { store, dataDir } = await open();
     await store.appendEvents([event('a', '192.0.2.1', 0), event('b', '192.0.2.1', 1)]);
     await store.commitEvaluation({
       consumer: 'rules-engine',
       checkpoint: 2,
       incidents: [incident('inc_1')],
       resolved: [],
-      baselines: [{ rule: 'brute_force', key: '192.0.2.1', state: { window: [1, 2] } }],
       notifications: [notification('ntf_1', 'inc_1')],
     });
     await store.close();
-    const { store: reopened } = open(dataDir);
+    const { store: reopened } = await open(dataDir);
     expect(await reopened.checkpoint('rules-engine')).toBe(2);
     expect(await reopened.checkpoint('someone-else')).toBe(0);
-    expect(await reopened.loadBaselines()).toEqual([
-      { rule: 'brute_force', key: '192.0.2.1', state: { window: [1, 2] } },
-    ]);
     const detail = await reopened.getIncident('inc_1');
     expect(detail).toMatchObject({ id: 'inc_1', count: 5 });
     expect(detail?.evidence_events.map((e) => e['event.id'])).toEqual(['a', 'b']);
@@ -158,14 +285,13 @@ describe('SqliteStore', () => {
   });
 
   it('updates incidents in place without touching their status, and never queues a notification twice', async () => {
-    const { store, dataDir } = open();
+    const { store, dataDir } = await open();
     const commit = (inc: Incident) =>
       store.commitEvaluation({
         consumer: 'r',
         checkpoint: 1,
         incidents: [inc],
         resolved: [],
-        baselines: [{ rule: 'brute_force', key: 'k', state: null }],
         notifications: [notification('ntf_1', inc.id)],
       });
     await commit(incident('inc_1'));
@@ -173,25 +299,23 @@ describe('SqliteStore', () => {
     const db = new Database(path.join(dataDir, 'bulwark.db'));
     db.prepare("UPDATE incidents SET status = 'acknowledged' WHERE id = 'inc_1'").run();
     db.close();
-    const { store: reopened } = open(dataDir);
+    const { store: reopened } = await open(dataDir);
     await reopened.commitEvaluation({
       consumer: 'r',
       checkpoint: 2,
       incidents: [incident('inc_1', { count: 9, last_seen: '2026-11-21T10:01:00.000Z', severity: 'high' })],
       resolved: [],
-      baselines: [],
       notifications: [notification('ntf_1', 'inc_1')],
     });
     const page = await reopened.listIncidents({ limit: 10 });
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ status: 'acknowledged', count: 9, severity: 'high' });
     expect(await reopened.listNotifications('inc_1')).toHaveLength(1);
-    expect(await reopened.loadBaselines()).toEqual([]);
   });
 
   it('marks incidents whose episode ended as resolved', async () => {
-    const { store } = open();
-    const commit = { consumer: 'r', baselines: [], notifications: [] };
+    const { store } = await open();
+    const commit = { consumer: 'r', notifications: [] };
     await store.commitEvaluation({ ...commit, checkpoint: 1, incidents: [incident('inc_1')], resolved: [] });
     await store.commitEvaluation({ ...commit, checkpoint: 2, incidents: [], resolved: ['inc_1'] });
     expect((await store.getIncident('inc_1'))?.status).toBe('resolved');
@@ -199,7 +323,7 @@ describe('SqliteStore', () => {
   });
 
   it('lists incidents newest first, filtered, with cursor paging', async () => {
-    const { store } = open();
+    const { store } = await open();
     const incidents = [1, 2, 3].map((n) =>
       incident(`inc_${n}`, {
         key: { 'source.ip': n === 2 ? '192.0.2.2' : '192.0.2.1' },
@@ -212,7 +336,6 @@ describe('SqliteStore', () => {
       checkpoint: 1,
       incidents,
       resolved: [],
-      baselines: [],
       notifications: [],
     });
     const first = await store.listIncidents({ limit: 2 });
@@ -227,13 +350,12 @@ describe('SqliteStore', () => {
   });
 
   it('tracks delivery: sent, retry later, failed for good', async () => {
-    const { store } = open();
+    const { store } = await open();
     await store.commitEvaluation({
       consumer: 'r',
       checkpoint: 1,
       incidents: [incident('inc_1')],
       resolved: [],
-      baselines: [],
       notifications: ['n1', 'n2', 'n3'].map((id) => notification(id, 'inc_1')),
     });
     const now = Date.now();

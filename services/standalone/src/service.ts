@@ -5,7 +5,7 @@ import { type SyslogListeners, startSyslogListeners } from '@bulwark/ingest';
 import type { Logger } from '@bulwark/logger';
 import { createNotify } from '@bulwark/notify';
 import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
-import { FileSnapshotStore, SqliteStore } from '@bulwark/store';
+import { FileSnapshotStore, SqliteWorkerStore } from '@bulwark/store';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { resolveKeys } from './keys.js';
@@ -25,11 +25,15 @@ export interface RunningService {
 }
 
 /**
- * Wires every stage into one process: HTTP ingest → classify → SQLite → memory bus → rules →
+ * Wires every stage into one process: HTTP ingest → classify → SQLite (on its own thread) → memory bus → rules →
  * outbox → console notifier, and the REST API on top of the store.
  */
 export async function startStandalone(config: LoadedConfig, logger: Logger): Promise<RunningService> {
-  const store = new SqliteStore({ dataDir: config.data_dir, synchronous: config.store.synchronous });
+  // SQLite on a worker thread: this thread classifies and evaluates while the worker commits.
+  const store = await SqliteWorkerStore.open({
+    dataDir: config.data_dir,
+    synchronous: config.store.synchronous,
+  });
   const bus = new MemoryBus();
   const classifyStage = new ClassifyStage(store, bus, classifierOptions(config));
   let rules = loadConfiguredRules(config);

@@ -53,6 +53,9 @@ export function syslogOptions(
     maxConnections: syslog.max_connections,
     idleTimeoutMs: syslog.idle_timeout,
     batchSize: syslog.batch_size,
+    // Classify the next batches while the store's worker commits: it commits them in order, several
+    // in one transaction, and refuses any handed over after one that failed (retried in order).
+    maxInFlightBatches: 8,
     ...(syslog.tls === undefined
       ? {}
       : {

@@ -16,8 +16,15 @@ export interface CommitterOptions {
   batchSize: number;
   /** How long a batch that is not full waits for more messages; 0: until the next turn of the event loop. */
   flushMs: number;
-  /** Messages waiting behind the batch being committed before senders are held (and UDP drops). */
+  /** Messages waiting behind the batches being committed before senders are held (and UDP drops). */
   maxQueued: number;
+  /**
+   * Full batches handed to `accept` before the earlier ones have resolved (pipelining: the next
+   * batch is classified while the previous commits, and a store can commit several together). 1:
+   * one at a time. Above 1, `accept` must commit batches in the order it was called, and must not
+   * commit a batch handed to it after one that then failed (SqliteWorkerStore rejects those).
+   */
+  maxInFlight?: number;
   retryInitialMs: number;
   retryMaxMs: number;
   metrics: SyslogMetrics;
@@ -29,24 +36,33 @@ interface Batch {
   counts: Record<SyslogTransport, number>;
   /** Given up on by a drain that ran out of time (already counted as dropped). */
   abandoned: boolean;
+  /** An `accept` of it is running. */
+  running: boolean;
+  /** Failed attempts so far; a batch in flight that is not running failed and waits for its retry. */
+  failures: number;
 }
 
 function newBatch(): Batch {
-  return { raws: [], counts: { udp: 0, tcp: 0, tls: 0 }, abandoned: false };
+  return { raws: [], counts: { udp: 0, tcp: 0, tls: 0 }, abandoned: false, running: false, failures: 0 };
 }
 
 /**
- * Gathers messages from every listener into batches of at most `batchSize` and commits them one
- * batch at a time through `accept`, in arrival order, so a connection's later messages are committed
- * after its earlier ones. When more than `maxQueued` messages wait, every sender that adds more is
- * held (its socket paused) until there is room again, and UDP should drop (see `full`). A rejected `accept` is retried with exponential
- * backoff, for ever, with the same batch: nothing read from a connection is dropped for it.
+ * Gathers messages from every listener into batches of at most `batchSize` and commits them through
+ * `accept` in arrival order, so a connection's later messages are committed after its earlier ones:
+ * one batch at a time, or up to `maxInFlight` full batches handed over back to back. When more than
+ * `maxQueued` messages wait, every sender that adds more is held (its socket paused) until there is
+ * room again, and UDP should drop (see `full`). A rejected `accept` is retried with exponential
+ * backoff, for ever, with the same batch: nothing read from a connection is dropped for it. While a
+ * batch waits for its retry nothing new is handed over, and the batches in flight behind it are
+ * retried after it, in order.
  */
 export class Committer {
   private current = newBatch();
   private readonly sealed: Batch[] = [];
-  private inFlight: Batch | null = null;
-  /** Messages in `current` and `sealed` (not the one in flight). */
+  /** Batches handed to `accept` and not yet committed, oldest first. */
+  private readonly inFlight: Batch[] = [];
+  private readonly maxInFlight: number;
+  /** Messages in `current` and `sealed` (not those in flight). */
   private waiting = 0;
   private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -54,11 +70,15 @@ export class Committer {
   private idleWaiters: Array<() => void> = [];
   private gaveUp = false;
 
-  constructor(private readonly options: CommitterOptions) {}
+  constructor(private readonly options: CommitterOptions) {
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+  }
 
   /** Messages waiting or being committed. */
   get queued(): number {
-    return this.waiting + (this.inFlight?.raws.length ?? 0);
+    let n = this.waiting;
+    for (const batch of this.inFlight) n += batch.raws.length;
+    return n;
   }
 
   /** Whether the queue is over its bound: a sender that cannot be held (UDP) should drop. */
@@ -131,7 +151,7 @@ export class Committer {
   }
 
   private isIdle(): boolean {
-    return this.inFlight === null && this.waiting === 0;
+    return this.inFlight.length === 0 && this.waiting === 0;
   }
 
   private seal(): void {
@@ -143,12 +163,26 @@ export class Committer {
   }
 
   private schedule(): void {
-    if (this.inFlight !== null || this.gaveUp) return;
-    if (this.sealed.length > 0) {
-      this.flushNext();
+    if (this.gaveUp) return;
+    const head = this.inFlight[0];
+    if (head !== undefined && head.failures > 0) {
+      // A batch waits for its retry: nothing goes before it. Retry once nothing else is running.
+      if (!head.running && this.retryTimer === null && !this.inFlight.some((b) => b.running)) {
+        const { retryInitialMs, retryMaxMs } = this.options;
+        const delay = Math.min(retryMaxMs, retryInitialMs * 2 ** Math.min(head.failures - 1, 30));
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          this.attempt(head);
+        }, delay);
+      }
       return;
     }
-    if (this.current.raws.length > 0 && this.flushTimer === null) {
+    if (this.inFlight.some((b) => b.failures > 0)) {
+      // Behind a running batch, one failed: go on once the running one has settled.
+      return;
+    }
+    while (this.sealed.length > 0 && this.inFlight.length < this.maxInFlight) this.flushNext();
+    if (this.inFlight.length === 0 && this.current.raws.length > 0 && this.flushTimer === null) {
       const flush = () => {
         this.flushTimer = null;
         this.seal();
@@ -166,11 +200,11 @@ export class Committer {
     const batch = this.sealed.shift();
     if (batch === undefined) return;
     this.waiting -= batch.raws.length;
-    this.inFlight = batch;
+    this.inFlight.push(batch);
     // Senders are held only when the queue is full (see `add`): holding every contributor of a batch
     // while it commits made each connection stall and resume once per batch.
     this.releaseRoom();
-    this.attempt(batch, 0);
+    this.attempt(batch);
   }
 
   private releaseRoom(): void {
@@ -180,7 +214,8 @@ export class Committer {
     for (const source of held) source.release();
   }
 
-  private attempt(batch: Batch, attempt: number): void {
+  private attempt(batch: Batch): void {
+    batch.running = true;
     let pending: Promise<unknown>;
     try {
       pending = Promise.resolve(this.options.accept(batch.raws));
@@ -189,11 +224,12 @@ export class Committer {
     }
     pending.then(
       () => this.committed(batch),
-      (error: unknown) => this.failed(batch, attempt, error),
+      (error: unknown) => this.failed(batch, error),
     );
   }
 
   private committed(batch: Batch): void {
+    batch.running = false;
     const { metrics } = this.options;
     for (const transport of ['udp', 'tcp', 'tls'] as const) {
       const n = batch.counts[transport];
@@ -204,20 +240,19 @@ export class Committer {
     }
     metrics.commit.batches += 1;
     if (batch.abandoned) return;
-    this.inFlight = null;
+    const at = this.inFlight.indexOf(batch);
+    if (at !== -1) this.inFlight.splice(at, 1);
     this.schedule();
     if (this.isIdle()) this.wakeIdle();
   }
 
-  private failed(batch: Batch, attempt: number, error: unknown): void {
+  private failed(batch: Batch, error: unknown): void {
+    batch.running = false;
     this.options.metrics.commit.failures += 1;
     if (batch.abandoned) return;
-    this.options.onFailure(error, attempt + 1, batch.raws.length);
-    const delay = Math.min(this.options.retryMaxMs, this.options.retryInitialMs * 2 ** Math.min(attempt, 30));
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.attempt(batch, attempt + 1);
-    }, delay);
+    batch.failures += 1;
+    this.options.onFailure(error, batch.failures, batch.raws.length);
+    this.schedule();
   }
 
   private cancelFlush(): void {
@@ -233,7 +268,7 @@ export class Committer {
     this.cancelFlush();
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    const left = [...(this.inFlight ? [this.inFlight] : []), ...this.sealed, this.current];
+    const left = [...this.inFlight, ...this.sealed, this.current];
     for (const batch of left) {
       batch.abandoned = true;
       for (const transport of ['udp', 'tcp', 'tls'] as const) {
@@ -242,7 +277,7 @@ export class Committer {
     }
     this.sealed.length = 0;
     this.current = newBatch();
-    this.inFlight = null;
+    this.inFlight.length = 0;
     this.waiting = 0;
     this.wakeIdle();
   }

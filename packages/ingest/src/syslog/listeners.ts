@@ -80,6 +80,12 @@ export interface SyslogListenerOptions {
   flushMs?: number;
   /** Messages that may wait behind the batch being committed before senders are held, default 10000. */
   maxQueuedMessages?: number;
+  /**
+   * Full batches handed to `accept` before the earlier ones have resolved, default 1. More lets the
+   * next batch be classified while the previous commits; `accept` must then commit batches in the
+   * order it was called and never commit one after an earlier one failed (see Committer).
+   */
+  maxInFlightBatches?: number;
   /** Backoff of a failed `accept`: first delay, doubling up to `retryMaxMs`. Defaults 100 and 5000. */
   retryInitialMs?: number;
   retryMaxMs?: number;
@@ -116,6 +122,7 @@ export const SYSLOG_DEFAULTS = {
   batchSize: 1000,
   flushMs: 0,
   maxQueuedMessages: 10_000,
+  maxInFlightBatches: 1,
   retryInitialMs: 100,
   retryMaxMs: 5000,
   drainTimeoutMs: 30_000,
@@ -366,6 +373,11 @@ export async function startSyslogListeners(options: SyslogListenerOptions): Prom
     batchSize: positive('batchSize', options.batchSize, SYSLOG_DEFAULTS.batchSize),
     flushMs: nonNegative('flushMs', options.flushMs, SYSLOG_DEFAULTS.flushMs),
     maxQueued: positive('maxQueuedMessages', options.maxQueuedMessages, SYSLOG_DEFAULTS.maxQueuedMessages),
+    maxInFlight: positive(
+      'maxInFlightBatches',
+      options.maxInFlightBatches,
+      SYSLOG_DEFAULTS.maxInFlightBatches,
+    ),
     retryInitialMs: positive('retryInitialMs', options.retryInitialMs, SYSLOG_DEFAULTS.retryInitialMs),
     retryMaxMs: positive('retryMaxMs', options.retryMaxMs, SYSLOG_DEFAULTS.retryMaxMs),
     metrics,

@@ -157,6 +157,56 @@ describe('startSyslogListeners', () => {
     expect(log.records.filter((r) => r.message.includes('commit failed')).length).toBeGreaterThanOrEqual(1);
   });
 
+  it('hands over several batches at once and, when one fails, commits it and those behind it in order', async () => {
+    // A store that commits calls one by one in call order, and refuses calls made before it told
+    // of a failure (as SqliteWorkerStore does).
+    const received: RawLog[] = [];
+    let chain: Promise<unknown> = Promise.resolve();
+    let failures = 0;
+    let known = 0;
+    let calls = 0;
+    let running = 0;
+    let mostRunning = 0;
+    const listeners = await startSyslogListeners({
+      host: '127.0.0.1',
+      port: 0,
+      log: memoryLog(),
+      batchSize: 10,
+      maxInFlightBatches: 4,
+      retryInitialMs: 5,
+      accept: (raws) => {
+        calls += 1;
+        const call = calls;
+        const seen = known;
+        running += 1;
+        mostRunning = Math.max(mostRunning, running);
+        const done = chain.then(async () => {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          running -= 1;
+          if (call === 3) {
+            failures += 1;
+            throw new Error('disk full');
+          }
+          if (seen < failures) throw new Error('refused: an earlier batch failed');
+          received.push(...raws);
+        });
+        chain = done.catch(() => {
+          known = failures;
+        });
+        return done;
+      },
+    });
+    open.push(listeners);
+    const socket = await connectTo(listeners.ports.tcp as number);
+    const n = 200;
+    await write(socket, Array.from({ length: n }, (_, i) => `${msg(i)}\n`).join(''));
+    await waitUntil(() => received.length >= n, 5000, 'every batch committed');
+    expect(received.map((raw) => raw.line)).toEqual(Array.from({ length: n }, (_, i) => msg(i)));
+    expect(mostRunning).toBeGreaterThan(1);
+    expect(listeners.metrics().tcp.accepted_messages).toBe(n);
+    expect(listeners.metrics().commit.failures).toBeGreaterThanOrEqual(1);
+  });
+
   it('close() stops listening, commits what was received, then resolves', async () => {
     const c = await startCollector({ flushMs: 60_000 });
     const port = c.listeners.ports.tcp as number;

@@ -96,4 +96,32 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE incidents SET severity = 'high' WHERE id = NEW.id;
   END;
   `,
+  // 3: slimmer event rows. The fields that are columns leave the JSON body (a row written before
+  // keeps its `@timestamp` there, which reading prefers), the baselines table goes (rule state is in
+  // snapshot files), and seq is a plain rowid: events are never deleted, so the next seq is always
+  // past every one handed out, without AUTOINCREMENT's extra write to sqlite_sequence per insert.
+  // Should events ever be deleted, the newest row must stay (or AUTOINCREMENT come back).
+  `
+  DROP TABLE baselines;
+  CREATE TABLE events_v3 (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    ts INTEGER NOT NULL,
+    dataset TEXT NOT NULL,
+    category TEXT NOT NULL,
+    source_ip TEXT,
+    user_name TEXT,
+    doc TEXT NOT NULL
+  );
+  INSERT INTO events_v3 (seq, id, ts, dataset, category, source_ip, user_name, doc)
+    SELECT seq, id, ts, dataset, category, source_ip, user_name,
+           json_remove(doc, '$."event.id"', '$."event.dataset"', '$."bulwark.category"', '$."source.ip"',
+                       '$."user.name"')
+    FROM events ORDER BY seq;
+  DROP TABLE events;
+  ALTER TABLE events_v3 RENAME TO events;
+  CREATE INDEX events_ts ON events (ts, seq);
+  CREATE INDEX events_source_ip ON events (source_ip, ts);
+  CREATE INDEX events_user_name ON events (user_name, ts);
+  `,
 ];

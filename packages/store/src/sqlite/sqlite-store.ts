@@ -13,7 +13,6 @@ import {
 import Database from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type {
-  BaselineRow,
   DeliveryPhase,
   EvaluationCommit,
   EventQuery,
@@ -27,6 +26,14 @@ import type {
   UserReport,
   UserReportOutcome,
 } from '../port.js';
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  fromEventRow,
+  INSERT_EVENT,
+  type StoredEventRow,
+  toEventRow,
+} from './event-rows.js';
 import { MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -157,12 +164,10 @@ export class SqliteStore implements Store {
     this.db = SqliteStore.openExclusive(path.join(options.dataDir, DATABASE_FILE), options);
     const db = this.db;
     this.statements = {
-      insertEvent: db.prepare(
-        'INSERT INTO events (id, ts, dataset, category, source_ip, user_name, doc) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      ),
-      eventsAfter: db.prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+      insertEvent: db.prepare(INSERT_EVENT),
+      eventsAfter: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
       countEvents: db.prepare('SELECT count(*) AS n FROM events'),
-      eventsById: db.prepare('SELECT doc FROM events WHERE id = ?'),
+      eventsById: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`),
       checkpoint: db.prepare('SELECT seq FROM checkpoints WHERE consumer = ?'),
       setCheckpoint: db.prepare(
         'INSERT INTO checkpoints (consumer, seq) VALUES (?, ?) ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq',
@@ -176,14 +181,9 @@ export class SqliteStore implements Store {
           severity = excluded.severity, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
           count = excluded.count, summary = excluded.summary, evidence = excluded.evidence,
           updated_at = excluded.updated_at`),
-      upsertBaseline: db.prepare(
-        'INSERT INTO baselines (rule, key, state) VALUES (?, ?, ?) ON CONFLICT (rule, key) DO UPDATE SET state = excluded.state',
-      ),
-      deleteBaseline: db.prepare('DELETE FROM baselines WHERE rule = ? AND key = ?'),
       resolveIncident: db.prepare(
         "UPDATE incidents SET status = 'resolved', updated_at = ? WHERE id = ? AND status != 'resolved'",
       ),
-      loadBaselines: db.prepare('SELECT rule, key, state FROM baselines'),
       getIncident: db.prepare('SELECT * FROM incidents WHERE id = ?'),
       insertOutbox: db.prepare(`
         INSERT INTO outbox (id, incident_id, channel, recipient, severity, subject, body, status, attempts,
@@ -314,25 +314,38 @@ export class SqliteStore implements Store {
   }
 
   async appendEvents(events: SecurityEvent[]): Promise<SequencedEvent[]> {
-    return this.write(() =>
-      events.map((event) => {
-        const info = this.statements.insertEvent.run(
-          event['event.id'],
-          Date.parse(event['@timestamp']),
-          event['event.dataset'],
-          event['bulwark.category'],
-          event['source.ip'] ?? null,
-          event['user.name'] ?? null,
-          JSON.stringify(event),
-        );
-        return { seq: Number(info.lastInsertRowid), event };
-      }),
-    );
+    const seqs = this.appendRows(events.map(toEventRow));
+    return events.map((event, i) => ({ seq: seqs[i] as number, event }));
+  }
+
+  /**
+   * `appendEvents` for events already made rows (`toEventRow`, which SqliteWorkerStore runs on the
+   * calling thread): all or nothing, and gives the seqs in the rows' order.
+   */
+  appendRows(rows: readonly EventRow[]): number[] {
+    return this.write(() => {
+      const seqs = new Array<number>(rows.length);
+      for (let i = 0; i < rows.length; i += 1) {
+        seqs[i] = Number(this.statements.insertEvent.run(...(rows[i] as EventRow)).lastInsertRowid);
+      }
+      return seqs;
+    });
+  }
+
+  /**
+   * Runs `work` in one transaction, so that the writes of every call it makes commit together: each
+   * call's own transaction becomes a savepoint (a call that fails undoes only its own writes, and
+   * its promise rejects), and the commit, the costly part, is paid once. Calls' promises settle as
+   * `work` runs; a caller must act on them only once `group` has returned (committed). Throws if
+   * the commit fails, in which case none of the writes happened.
+   */
+  group(work: () => void): void {
+    this.write(work);
   }
 
   async eventsAfter(seq: number, limit: number): Promise<SequencedEvent[]> {
-    const rows = this.statements.eventsAfter.all(seq, limit) as { seq: number; doc: string }[];
-    return rows.map((row) => ({ seq: row.seq, event: JSON.parse(row.doc) as SecurityEvent }));
+    const rows = this.statements.eventsAfter.all(seq, limit) as StoredEventRow[];
+    return rows.map((row) => ({ seq: row.seq, event: fromEventRow(row) }));
   }
 
   async countEvents(): Promise<number> {
@@ -358,17 +371,13 @@ export class SqliteStore implements Store {
       where.push('(ts < ? OR (ts = ? AND seq < ?))');
       params.push(ts, ts, seq);
     }
-    const sql = `SELECT seq, ts, doc FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY ts DESC, seq DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as {
-      seq: number;
-      ts: number;
-      doc: string;
-    }[];
+    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as StoredEventRow[];
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
-      items: page.map((row) => JSON.parse(row.doc) as SecurityEvent),
+      items: page.map(fromEventRow),
       next_cursor: rows.length > query.limit && last ? encodeCursor([last.ts, last.seq]) : null,
     };
   }
@@ -400,22 +409,12 @@ export class SqliteStore implements Store {
         });
       }
       for (const id of commit.resolved) this.statements.resolveIncident.run(now, id);
-      for (const row of commit.baselines) {
-        if (row.state === null || row.state === undefined)
-          this.statements.deleteBaseline.run(row.rule, row.key);
-        else this.statements.upsertBaseline.run(row.rule, row.key, JSON.stringify(row.state));
-      }
       for (const notification of commit.notifications) {
         this.statements.insertOutbox.run(outboxParams(notification));
       }
       if (commit.checkpoint !== undefined)
         this.statements.setCheckpoint.run(commit.consumer, commit.checkpoint);
     });
-  }
-
-  async loadBaselines(): Promise<BaselineRow[]> {
-    const rows = this.statements.loadBaselines.all() as { rule: string; key: string; state: string }[];
-    return rows.map((row) => ({ rule: row.rule, key: row.key, state: JSON.parse(row.state) as unknown }));
   }
 
   async listIncidents(query: IncidentQuery): Promise<Page<Incident>> {
@@ -455,8 +454,8 @@ export class SqliteStore implements Store {
     const incident = toIncident(row);
     const evidenceEvents: SecurityEvent[] = [];
     for (const eventId of incident.evidence) {
-      const found = this.statements.eventsById.get(eventId) as { doc: string } | undefined;
-      if (found) evidenceEvents.push(JSON.parse(found.doc) as SecurityEvent);
+      const found = this.statements.eventsById.get(eventId) as StoredEventRow | undefined;
+      if (found) evidenceEvents.push(fromEventRow(found));
     }
     return { ...incident, evidence_events: evidenceEvents };
   }

@@ -1,0 +1,57 @@
+import { BulwarkError, type ErrorSpec, Errors } from '@bulwark/errors';
+
+/** A call of a Store method, sent to the store's worker. */
+export interface Call {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+
+/** The worker's answer to a call, sent after the work is done (for writes: committed). */
+export type Reply =
+  | { id: number; ok: true; value: unknown }
+  /** `appendFailures`: on a failed append, how many appends have failed so far (see store-worker). */
+  | { id: number; ok: false; error: WireError; appendFailures?: number };
+
+/** An error as it crosses threads: a BulwarkError keeps its code, so callers still see what is retryable. */
+export interface WireError {
+  message: string;
+  name: string;
+  stack?: string;
+  code?: string;
+  detail?: string;
+  extensions?: Record<string, unknown>;
+}
+
+export function toWire(error: unknown): WireError {
+  if (error instanceof BulwarkError) {
+    return {
+      name: error.name,
+      message: error.message,
+      ...(error.stack === undefined ? {} : { stack: error.stack }),
+      code: error.code,
+      detail: error.detail,
+      extensions: { ...error.extensions },
+    };
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  const code = (e as { code?: unknown }).code;
+  return {
+    name: e.name,
+    message: e.message,
+    ...(e.stack === undefined ? {} : { stack: e.stack }),
+    ...(typeof code === 'string' ? { code } : {}),
+  };
+}
+
+const SPECS = new Map<string, ErrorSpec>(Object.values(Errors).map((spec) => [spec.code, spec]));
+
+export function fromWire(wire: WireError): Error {
+  const spec = wire.detail === undefined || wire.code === undefined ? undefined : SPECS.get(wire.code);
+  const error = spec
+    ? new BulwarkError(spec, wire.detail, wire.extensions ?? {})
+    : Object.assign(new Error(wire.message), wire.code === undefined ? {} : { code: wire.code });
+  if (!spec) error.name = wire.name;
+  if (wire.stack !== undefined) error.stack = wire.stack;
+  return error;
+}

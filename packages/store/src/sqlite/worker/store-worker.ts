@@ -1,0 +1,117 @@
+/**
+ * The thread that owns the SQLite database for SqliteWorkerStore: it opens a SqliteStore and runs
+ * the calls it is sent in the order sent, answering each once it is done, a write once committed.
+ * Calls that arrive together run in one transaction (group commit): under load, a batch of events
+ * and the rules' commit for the batch before share one sync to disk instead of paying one each.
+ *
+ * Appends keep their order even when one fails: each carries how many failed appends its sender
+ * had heard of, and one sent before the sender heard of the latest failure is refused unrun
+ * (retryable), so no batch is committed after an earlier one that has yet to be retried.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { BulwarkError, Errors } from '@bulwark/errors';
+import type { EventRow } from '../event-rows.js';
+import { SqliteStore, type SqliteStoreOptions } from '../sqlite-store.js';
+import { type Call, type Reply, toWire } from './protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('store-worker.js runs as a worker thread');
+
+let store: SqliteStore;
+try {
+  store = new SqliteStore(workerData as SqliteStoreOptions);
+  port.postMessage({ ready: true });
+} catch (error) {
+  port.postMessage({ ready: false, error: toWire(error) });
+  port.close();
+  throw error;
+}
+
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+/** Appends that have failed (the sender's count comes with each append). */
+let appendFailures = 0;
+
+function appendRows(rows: EventRow[], failuresSeen: number): number[] {
+  if (failuresSeen < appendFailures) {
+    throw new BulwarkError(
+      Errors.storeUnavailable,
+      'not stored: a batch appended before this one failed, and must be retried first',
+    );
+  }
+  try {
+    return store.appendRows(rows);
+  } catch (error) {
+    appendFailures += 1;
+    throw error;
+  }
+}
+
+/** Starts a call; the store's methods do their work before returning their promise. */
+function start(call: Call): Promise<unknown> {
+  try {
+    // Rows made on the calling thread (the caller has the events: only their seqs come back).
+    if (call.method === 'appendRows') {
+      return Promise.resolve(appendRows(call.args[0] as EventRow[], call.args[1] as number));
+    }
+    const method = (store as unknown as Record<string, Method>)[call.method];
+    if (typeof method !== 'function') throw new Error(`no Store method ${call.method}`);
+    return method.apply(store, call.args);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function reply(call: Call, outcome: Promise<unknown>): Promise<void> {
+  return outcome.then(
+    (value) => port?.postMessage({ id: call.id, ok: true, value } satisfies Reply),
+    (error: unknown) =>
+      port?.postMessage({
+        id: call.id,
+        ok: false,
+        error: toWire(error),
+        ...(call.method === 'appendRows' ? { appendFailures } : {}),
+      } satisfies Reply),
+  );
+}
+
+let queue: Call[] = [];
+let scheduled = false;
+
+/** Runs every call that has arrived, in one transaction, then answers them all. */
+function runQueued(): void {
+  scheduled = false;
+  const calls = queue;
+  queue = [];
+  const closing = calls.findIndex((call) => call.method === 'close');
+  const grouped = closing === -1 ? calls : calls.slice(0, closing);
+  const outcomes: Promise<unknown>[] = [];
+  try {
+    store.group(() => {
+      for (const call of grouped) {
+        const outcome = start(call);
+        outcome.catch(() => undefined); // answered below, after the commit
+        outcomes.push(outcome);
+      }
+    });
+    grouped.forEach((call, i) => void reply(call, outcomes[i] as Promise<unknown>));
+  } catch (error) {
+    // The commit failed: none of the group's writes happened, whatever each call saw.
+    if (grouped.some((call) => call.method === 'appendRows')) appendFailures += 1;
+    for (const call of grouped) void reply(call, Promise.reject(error));
+  }
+  if (closing !== -1) {
+    const call = calls[closing] as Call;
+    // Once the database is closed (and that answered) there is nothing left: let the thread end.
+    void reply(call, start(call)).finally(() => port?.close());
+  }
+}
+
+port.on('message', (call: Call) => {
+  queue.push(call);
+  if (!scheduled) {
+    scheduled = true;
+    // After the messages that have already arrived have been queued too.
+    setImmediate(runQueued);
+  }
+});
