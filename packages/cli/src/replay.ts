@@ -84,6 +84,7 @@ export async function replay(files: readonly string[], options: ReplayOptions): 
     if (batch.length >= 1000) changes.push(...options.engine.evaluate(batch.splice(0)));
   }
   changes.push(...options.engine.evaluate(batch));
+  changes.push(...options.engine.reportHeld());
   return [...latestIncidents(changes).values()].sort(
     (a, b) => a.first_seen.localeCompare(b.first_seen) || a.id.localeCompare(b.id),
   );

@@ -58,6 +58,13 @@ const Rules = z.strictObject({
    * events stored since: longer means less writing and a longer start after a crash.
    */
   snapshot_every: Duration.default(30_000),
+  /**
+   * How far apart (event time) an open incident's plain updates (more events, no rise in severity)
+   * are written while events keep coming: under a storm from thousands of addresses, an update per
+   * incident per interval instead of per batch. Openings, severity rises and closes are never held,
+   * and everything held is written as soon as the rules have caught up with their input.
+   */
+  update_every: Duration.default(60_000),
 });
 
 /**

@@ -39,6 +39,7 @@ describe('loadConfig', () => {
       lateness: 3_600_000,
       allow: { cidrs: [], users: [] },
       snapshot_every: 30_000,
+      update_every: 60_000,
     });
     expect(config.keys).toEqual([]);
     expect(Object.isFrozen(config.http)).toBe(true);

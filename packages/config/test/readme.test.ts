@@ -28,6 +28,7 @@ describe('the README', () => {
     writeFileSync(path.join(cwd, 'bulwark.yaml'), readmeExample());
     const config = loadConfig({}, cwd);
     expect(config.rules.snapshot_every).toBe(30_000);
+    expect(config.rules.update_every).toBe(60_000);
     expect(config.rules.allow.cidrs).toEqual(['10.0.0.0/8']);
     expect(config.http.body_limit).toBe(10 * 1_048_576);
   });

@@ -24,6 +24,11 @@ export interface EngineOptions {
   keepRecent?: number;
   /** Event time between sweeps of idle keys. */
   sweepEvery?: number;
+  /**
+   * Event time within which an incident's plain updates (more events, no rise in severity) are held
+   * back after the latest reported one; `reportHeld` reports them. 0 (the default): never held.
+   */
+  updateEvery?: number;
 }
 
 export interface EngineStats {
@@ -178,17 +183,7 @@ export class RuleEngine {
   private loaded: Loaded[] = [];
   /** Rules by the `bulwark.category` values they admit; rules admitting any are under ''. */
   private byCategory = new Map<string, Loaded[]>();
-  private readonly episodes = new Episodes({
-    opened: (key, keyText) => {
-      const space = this.spaceOf(Object.keys(key));
-      space.openEpisode(space.intern(keyText));
-    },
-    closed: (key, keyText) => {
-      const space = this.spaceOf(Object.keys(key));
-      const id = space.find(keyText);
-      if (id >= 0) space.closeEpisode(id);
-    },
-  });
+  private readonly episodes: Episodes;
   /** One observation object reused for every rule and event: nothing is allocated per look. */
   private readonly observation = new ReusedObservation();
   /** How rows write event ids: one table of odd ids for the whole engine. */
@@ -205,6 +200,20 @@ export class RuleEngine {
   private readonly sweepEvery: number;
 
   constructor(options: EngineOptions) {
+    this.episodes = new Episodes(
+      {
+        opened: (key, keyText) => {
+          const space = this.spaceOf(Object.keys(key));
+          space.openEpisode(space.intern(keyText));
+        },
+        closed: (key, keyText) => {
+          const space = this.spaceOf(Object.keys(key));
+          const id = space.find(keyText);
+          if (id >= 0) space.closeEpisode(id);
+        },
+      },
+      options.updateEvery ?? 0,
+    );
     this.lateness = options.lateness ?? DEFAULT_LATENESS;
     this.keepRecent = options.keepRecent ?? DEFAULT_KEEP_RECENT;
     this.sweepEvery = options.sweepEvery ?? DEFAULT_SWEEP_EVERY;
@@ -292,6 +301,16 @@ export class RuleEngine {
     for (const event of events) this.evaluateOne(event, anyCategory);
     for (const keys of this.spaces.values()) keys.space.settle();
     this.episodes.flush(out);
+    return out;
+  }
+
+  /**
+   * The updates held back (see `EngineOptions.updateEvery`), for a caller that has evaluated every
+   * event it has for now: a live stage caught up with its input, a replay at its end.
+   */
+  reportHeld(): IncidentChange[] {
+    const out: IncidentChange[] = [];
+    this.episodes.flushHeld(out);
     return out;
   }
 

@@ -34,6 +34,10 @@ export interface Episode {
   summary?: string;
   /** The last event absorbed: an event matching two rules of one kind counts once. */
   lastEvent: string;
+  /** Event time of the latest event whose absorbing was reported (see `Episodes` on held updates). */
+  reported: number;
+  /** Whether it absorbed events since its latest report that were held back. */
+  held: boolean;
 }
 
 /** What happened to an incident during the current batch: reported once, at the end of it. */
@@ -112,6 +116,12 @@ export interface EpisodeListener {
  * are derived from kind, key and the episode's first event, so replay and live agree. Changes are
  * gathered during a batch and reported once per incident at its end (`flush`): an incident absorbing
  * thousands of events in a batch costs one change, not thousands.
+ *
+ * Held updates: with `updateEvery` > 0, an event that only adds to an incident (no rise in severity)
+ * within `updateEvery` of event time after the latest reported one is absorbed but not reported; the
+ * incident is then reported by its next change past that, its close, or `flushHeld` (the caller's
+ * "caught up"). A storm from thousands of addresses then costs a change per incident per interval
+ * rather than per batch. Openings, severity rises and closes are never held.
  */
 export class Episodes {
   private readonly open = new Map<string, Map<string, Episode>>();
@@ -119,9 +129,14 @@ export class Episodes {
   private readonly recentlyClosed = new Map<string, Map<string, number>>();
   private readonly deadlines = new DeadlineHeap();
   private readonly pending = new Map<string, Pending>();
+  /** Episodes with held updates (some may have been reported or closed since: see `flushHeld`). */
+  private held: Episode[] = [];
   private count = 0;
 
-  constructor(private readonly listener: EpisodeListener) {}
+  constructor(
+    private readonly listener: EpisodeListener,
+    private readonly updateEvery = 0,
+  ) {}
 
   private byKind(kind: string): Map<string, Episode> {
     let map = this.open.get(kind);
@@ -172,10 +187,13 @@ export class Episodes {
       evidence: [],
       values: {},
       lastEvent: '',
+      reported: trigger.first,
+      held: false,
       ...(spec.summary === undefined ? {} : { summary: spec.summary }),
     };
     for (const ref of trigger.events) this.record(episode, ref);
     if (trigger.last !== undefined && trigger.last > episode.last) episode.last = trigger.last;
+    episode.reported = episode.last;
     this.note(episode, rule, values);
     episode.count = Math.max(trigger.count, trigger.events.length);
     this.escalate(episode, rule);
@@ -195,19 +213,38 @@ export class Episodes {
   /** Adds an event to `episode` (from `openFor`); `values`: its values of the rule's summary fields. */
   absorb(episode: Episode, rule: CompiledRule, ref: EventRef, values: readonly (string | undefined)[]): void {
     if (episode.lastEvent === ref.id) return;
-    if (!this.pending.has(episode.id)) {
-      this.pending.set(episode.id, {
-        type: 'updated',
-        episode,
-        previousSeverity: episode.severity,
-        opened: false,
-      });
-    }
+    const before = episode.severity;
     this.record(episode, ref);
     this.note(episode, rule, values);
     episode.count += 1;
     if (rule.spec.quiet > episode.quiet) episode.quiet = rule.spec.quiet;
     this.escalate(episode, rule);
+    if (this.pending.has(episode.id)) return;
+    if (episode.severity === before && ref.t - episode.reported < this.updateEvery) {
+      if (!episode.held) {
+        episode.held = true;
+        this.held.push(episode);
+        // Reported and closed ones linger in the list until a flush; never let them pile up.
+        if (this.held.length > 2 * this.count + 1024) this.held = this.held.filter((e) => e.held);
+      }
+      return;
+    }
+    episode.reported = ref.t;
+    episode.held = false;
+    this.pending.set(episode.id, { type: 'updated', episode, previousSeverity: before, opened: false });
+  }
+
+  /** Reports every held update (see the class comment): the caller has no more events for now. */
+  flushHeld(out: IncidentChange[]): void {
+    for (const episode of this.held) {
+      if (!episode.held) continue;
+      episode.held = false;
+      episode.reported = episode.last;
+      if (this.pending.has(episode.id) || this.open.get(episode.kind)?.get(episode.keyText) !== episode)
+        continue;
+      out.push({ type: 'updated', incident: toIncident(episode), previousSeverity: episode.severity });
+    }
+    this.held = [];
   }
 
   /** Closes every episode quiet since before `watermark`. */
@@ -238,6 +275,7 @@ export class Episodes {
 
   private close(episode: Episode): void {
     this.open.get(episode.kind)?.delete(episode.keyText);
+    episode.held = false;
     this.count -= 1;
     this.listener.closed(episode.key, episode.keyText);
     let closed = this.recentlyClosed.get(episode.kind);
@@ -308,6 +346,10 @@ export class Episodes {
     for (const episode of snapshot.open) {
       const open = this.byKind(episode.kind);
       if (open.has(episode.keyText)) continue;
+      // Snapshots from before held updates lack these two.
+      episode.reported ??= episode.last;
+      episode.held ??= false;
+      if (episode.held) this.held.push(episode);
       open.set(episode.keyText, episode);
       this.count += 1;
       this.listener.opened(episode.key, episode.keyText);

@@ -112,4 +112,65 @@ describe('RuleEngine', () => {
     const bytes = new Uint8Array(Buffer.concat(pieces));
     expect(() => decodeSnapshot(bytes.subarray(0, 12))).toThrow(/cut short/);
   });
+
+  describe('held updates (updateEvery)', () => {
+    const ESCALATING = parseRuleFile(
+      `- name: failures
+  kind: brute_force
+  type: threshold
+  filter: { bulwark.category: failed_login }
+  group_by: [source.ip]
+  window: 10m
+  threshold: 2
+  severity: medium
+  escalate: { high: 6 }
+`,
+      'r.yaml',
+    ).rules;
+    const summary = (changes: ReturnType<RuleEngine['evaluate']>) =>
+      changes.map((c) => [
+        c.type,
+        c.incident.count,
+        c.incident.severity,
+        c.type === 'updated' ? c.previousSeverity : null,
+      ]);
+
+    it('holds plain updates within the interval and reports them when asked, once', () => {
+      const engine = new RuleEngine({ rules: ESCALATING, updateEvery: 60_000 });
+      expect(summary(engine.evaluate([failure('192.0.2.9', 0), failure('192.0.2.9', 1)]))).toEqual([
+        ['opened', 2, 'medium', null],
+      ]);
+      expect(engine.evaluate([failure('192.0.2.9', 2)])).toEqual([]);
+      expect(engine.evaluate([failure('192.0.2.9', 3), failure('192.0.2.9', 4)])).toEqual([]);
+      expect(summary(engine.reportHeld())).toEqual([['updated', 5, 'medium', 'medium']]);
+      expect(engine.reportHeld()).toEqual([]);
+    });
+
+    it('never holds a rise in severity, and reports again once the interval has passed', () => {
+      const engine = new RuleEngine({ rules: ESCALATING, updateEvery: 60_000 });
+      engine.evaluate([0, 1, 2, 3, 4].map((s) => failure('192.0.2.10', s)));
+      expect(summary(engine.evaluate([failure('192.0.2.10', 5)]))).toEqual([
+        ['updated', 6, 'high', 'medium'],
+      ]);
+      expect(engine.evaluate([failure('192.0.2.10', 30)])).toEqual([]);
+      expect(summary(engine.evaluate([failure('192.0.2.10', 66)]))).toEqual([['updated', 8, 'high', 'high']]);
+      expect(engine.reportHeld()).toEqual([]);
+    });
+
+    it('reports the final count at close, and keeps what is held across a snapshot', () => {
+      const engine = new RuleEngine({ rules: RULE(2), updateEvery: 60_000 });
+      engine.evaluate([failure('192.0.2.11', 0), failure('192.0.2.11', 1)]);
+      expect(engine.evaluate([failure('192.0.2.11', 2)])).toEqual([]);
+      const restored = new RuleEngine({ rules: RULE(2), updateEvery: 60_000 });
+      restored.restore(
+        decodeSnapshot(new Uint8Array(Buffer.concat(encodeSnapshot(engine.snapshot())))).snapshot,
+      );
+      expect(summary(restored.reportHeld())).toEqual([['updated', 3, 'medium', 'medium']]);
+      expect(engine.evaluate([failure('192.0.2.11', 3)])).toEqual([]);
+      // Quiet for longer than the rule's quiet period (default) closes it, with every event counted.
+      const closed = engine.evaluate([failure('192.0.2.99', 7200)]).filter((c) => c.type === 'closed');
+      expect(closed.map((c) => c.incident.count)).toEqual([4]);
+      expect(engine.reportHeld()).toEqual([]);
+    });
+  });
 });

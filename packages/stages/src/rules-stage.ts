@@ -215,7 +215,7 @@ export class RulesStage {
     for (;;) {
       const batch = await this.options.store.eventsAfter(this.checkpointSeq, this.batchSize);
       if (batch.length === 0) break;
-      await this.evaluate(batch);
+      await this.evaluate(batch, batch.length < this.batchSize);
       caughtUp += batch.length;
     }
     if (caughtUp > 0)
@@ -228,7 +228,7 @@ export class RulesStage {
     if (fresh.length === 0) return;
     const contiguous = fresh.every((entry, index) => entry.seq === this.checkpointSeq + index + 1);
     if (contiguous) {
-      await this.evaluate(fresh);
+      await this.evaluate(fresh, delivered.length < this.batchSize);
       return;
     }
     // Something is missing (lost in transit, or published out of order): read it from the store.
@@ -236,12 +236,17 @@ export class RulesStage {
     while (this.checkpointSeq < upTo) {
       const batch = await this.options.store.eventsAfter(this.checkpointSeq, this.batchSize);
       if (batch.length === 0) break;
-      await this.evaluate(batch);
+      await this.evaluate(batch, batch.length < this.batchSize);
     }
   }
 
-  private async evaluate(batch: SequencedEvent[]): Promise<void> {
+  /**
+   * Evaluates a batch and commits what it changed. `caughtUp` (a batch short of full: nothing more is
+   * waiting) also commits the incident updates the engine held back under load (`rules.update_every`).
+   */
+  private async evaluate(batch: SequencedEvent[], caughtUp: boolean): Promise<void> {
     const changes: IncidentChange[] = this.engine.evaluate(batch.map((entry) => entry.event));
+    if (caughtUp) changes.push(...this.engine.reportHeld());
     const incidents: Incident[] = [...latestIncidents(changes).values()];
     const resolved = changes.filter((change) => change.type === 'closed').map((change) => change.incident.id);
     const now = this.now().toISOString();

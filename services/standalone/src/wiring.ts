@@ -29,6 +29,7 @@ export function createEngine(config: LoadedConfig, rules: LoadedRules): RuleEngi
     rules: rules.rules,
     allow: rulesAllow(config, rules),
     lateness: config.rules.lateness,
+    updateEvery: config.rules.update_every,
   });
 }
 
