@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type CpuSample, cpuBetween, cpuOf } from './lib/proc-cpu.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KEY = 'bench-admin-key-0123456789';
@@ -39,7 +40,9 @@ interface Started {
   syslog: { tcp: number };
 }
 
-async function startService(dataDir: string): Promise<{ started: Started; stop: () => Promise<void> }> {
+async function startService(
+  dataDir: string,
+): Promise<{ started: Started; pid: number; stop: () => Promise<void> }> {
   const nodeOptions = [
     ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : []),
     ...(values['node-options']?.split(/\s+/).filter(Boolean) ?? []),
@@ -70,6 +73,7 @@ async function startService(dataDir: string): Promise<{ started: Started; stop: 
   });
   return {
     started,
+    pid: child.pid as number,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
@@ -90,9 +94,25 @@ async function stored(url: string): Promise<number> {
   return total;
 }
 
+/**
+ * CPU per message: the service's (its busiest threads named) and the generator's. Throughput on a
+ * shared machine moves with what else runs; CPU per message moves far less, so compare this.
+ */
+function cpuReport(service: CpuSample, servicePid: number, generatorSeconds: number): string {
+  const perMessage = (cpuSeconds: number) => `${((cpuSeconds * 1e6) / messages).toFixed(1)} µs`;
+  // Node names none of its threads: the main one is the one whose id is the process's.
+  const busiest = [...service.threads]
+    .sort(([, a], [, b]) => b.seconds - a.seconds)
+    .slice(0, 4)
+    .map(([tid, { seconds }]) => `${tid === String(servicePid) ? 'main' : tid} ${perMessage(seconds)}`)
+    .join(', ');
+  return `CPU per message: service ${perMessage(service.total)} (busiest threads: ${busiest}); load generator ${perMessage(generatorSeconds)}`;
+}
+
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-syslog-'));
-const { started, stop } = await startService(dataDir);
+const { started, pid, stop } = await startService(dataDir);
 try {
+  const serviceBefore = cpuOf(pid);
   const began = process.hrtime.bigint();
   const generator = spawn(
     process.execPath,
@@ -105,17 +125,31 @@ try {
     ],
     { stdio: 'inherit' },
   );
-  const sent = new Promise<number>((resolve) => generator.once('exit', (code) => resolve(code ?? 1)));
+  let generatorExited = false;
+  const sent = new Promise<number>((resolve) =>
+    generator.once('exit', (code) => {
+      generatorExited = true;
+      resolve(code ?? 1);
+    }),
+  );
+  // The generator's CPU, sampled until it exits (a process gone from /proc has no figures left).
+  let generatorCpu = cpuOf(generator.pid as number);
   let count = 0;
   while (count < messages) {
     await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!generatorExited) {
+      const sample = cpuOf(generator.pid as number);
+      if (sample.total > 0) generatorCpu = sample;
+    }
     count = await stored(started.url);
   }
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  const serviceCpu = cpuBetween(serviceBefore, cpuOf(pid));
   if ((await sent) !== 0) throw new Error('the load generator failed');
   process.stdout.write(
     `syslog TCP into standalone, events stored: ${messages.toLocaleString('en-US')} messages over ${connections} connection(s) in ${seconds.toFixed(2)} s = ${Math.round(messages / seconds).toLocaleString('en-US')} messages/s\n`,
   );
+  process.stdout.write(`${cpuReport(serviceCpu, pid, generatorCpu.total)}\n`);
 } finally {
   await stop();
   rmSync(dataDir, { recursive: true, force: true });

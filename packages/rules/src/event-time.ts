@@ -10,6 +10,19 @@ function digits2(text: string, at: number): number {
  * about: day 29 and later, years before 100) goes to `Date.parse`.
  */
 export function eventTime(text: string): number {
+  // Lines of a burst share their second, and the classifier hands them the very same string.
+  if (text === lastText) return lastTime;
+  const time = readTime(text);
+  lastText = text;
+  lastTime = time;
+  return time;
+}
+
+/** The last timestamp read, and its time. */
+let lastText = '';
+let lastTime = Number.NaN;
+
+function readTime(text: string): number {
   // Events come in time order, mostly within the minute of the one before: its start is reused.
   if (text.length === 24 && text.startsWith(lastMinute)) {
     const second = digits2(text, 17);
