@@ -112,8 +112,6 @@ function cpuReport(service: CpuSample, servicePid: number, generatorSeconds: num
 const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-syslog-'));
 const { started, pid, stop } = await startService(dataDir);
 try {
-  const serviceBefore = cpuOf(pid);
-  const began = process.hrtime.bigint();
   const generator = spawn(
     process.execPath,
     [
@@ -123,7 +121,7 @@ try {
       String(messages),
       String(connections),
     ],
-    { stdio: 'inherit' },
+    { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] },
   );
   let generatorExited = false;
   const sent = new Promise<number>((resolve) =>
@@ -132,8 +130,16 @@ try {
       resolve(code ?? 1);
     }),
   );
+  // The clock starts once the generator has made its bytes and is about to connect.
+  await new Promise<void>((resolve, reject) => {
+    generator.once('message', () => resolve());
+    generator.once('exit', () => reject(new Error('the load generator exited before it was ready')));
+  });
+  const serviceBefore = cpuOf(pid);
+  const generatorBefore = cpuOf(generator.pid as number);
+  const began = process.hrtime.bigint();
   // The generator's CPU, sampled until it exits (a process gone from /proc has no figures left).
-  let generatorCpu = cpuOf(generator.pid as number);
+  let generatorCpu = generatorBefore;
   let count = 0;
   while (count < messages) {
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -149,7 +155,7 @@ try {
   process.stdout.write(
     `syslog TCP into standalone, events stored: ${messages.toLocaleString('en-US')} messages over ${connections} connection(s) in ${seconds.toFixed(2)} s = ${Math.round(messages / seconds).toLocaleString('en-US')} messages/s\n`,
   );
-  process.stdout.write(`${cpuReport(serviceCpu, pid, generatorCpu.total)}\n`);
+  process.stdout.write(`${cpuReport(serviceCpu, pid, cpuBetween(generatorBefore, generatorCpu).total)}\n`);
 } finally {
   await stop();
   rmSync(dataDir, { recursive: true, force: true });
