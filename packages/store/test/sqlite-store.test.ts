@@ -158,7 +158,7 @@ describe.each(ADAPTERS)('%s', (_name, adapter) => {
     ).toEqual(['c', 'a']);
     await store.close();
     const db = new Database(path.join(dataDir, 'bulwark.db'), { readonly: true });
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'baselines'").all()).toEqual([]);
     const doc = JSON.parse(
       (db.prepare("SELECT doc FROM events WHERE id = 'a'").get() as { doc: string }).doc,
@@ -231,7 +231,7 @@ describe.each(ADAPTERS)('%s', (_name, adapter) => {
     await store.close();
     const db = new Database(path.join(dataDir, 'bulwark.db'), { readonly: true });
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.pragma('user_version', { simple: true })).toBe(3);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
     db.close();
   });
 
@@ -262,6 +262,41 @@ describe.each(ADAPTERS)('%s', (_name, adapter) => {
     await expect(store.searchEvents({ limit: 1, cursor: 'garbage' })).rejects.toMatchObject({
       code: 'BWK_ERR_INVALID_QUERY',
     });
+  });
+
+  it('finds events by address and user across appends, by event time, and not those of a failed append', async () => {
+    const { store } = await open();
+    const X = '198.51.100.7';
+    const withUser = (e: SecurityEvent, user: string): SecurityEvent => ({ ...e, 'user.name': user });
+    // Appended together (one transaction on the worker) and apart; event times out of arrival order.
+    await Promise.all([
+      store.appendEvents([event('x10', X, 10), event('y9', '192.0.2.9', 9), event('x11', X, 11)]),
+      store.appendEvents([event('x5', X, 5), event('y12', '192.0.2.9', 12)]),
+    ]);
+    await expect(store.appendEvents([event('x20', X, 20), event('x10', X, 21)])).rejects.toThrow();
+    // Takes the seq the failed append's first row had: it must not be found under X.
+    await store.appendEvents([withUser(event('y21', '192.0.2.9', 21), 'alice')]);
+    await store.appendEvents([withUser(event('x13', X, 13), 'alice')]);
+
+    const ids = (page: { items: SecurityEvent[] }) => page.items.map((e) => e['event.id']);
+    const first = await store.searchEvents({ ip: X, limit: 2 });
+    expect(ids(first)).toEqual(['x13', 'x11']);
+    const second = await store.searchEvents({ ip: X, limit: 2, cursor: first.next_cursor as string });
+    expect(ids(second)).toEqual(['x10', 'x5']);
+    expect(second.next_cursor).toBeNull();
+    expect(ids(await store.searchEvents({ user: 'alice', limit: 10 }))).toEqual(['y21', 'x13']);
+    expect(ids(await store.searchEvents({ ip: X, user: 'root', limit: 10 }))).toEqual(['x11', 'x10', 'x5']);
+    expect(
+      ids(
+        await store.searchEvents({
+          ip: X,
+          from: '2026-11-21T10:00:06Z',
+          to: '2026-11-21T10:00:12Z',
+          limit: 10,
+        }),
+      ),
+    ).toEqual(['x11', 'x10']);
+    expect(ids(await store.searchEvents({ ip: '203.0.113.1', limit: 10 }))).toEqual([]);
   });
 
   it('commits incidents, outbox and checkpoint together', async () => {

@@ -124,4 +124,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_source_ip ON events (source_ip, ts);
   CREATE INDEX events_user_name ON events (user_name, ts);
   `,
+  // 4: events found by source address and user name through postings (src/sqlite/event-keys.ts)
+  // instead of an index entry per event: a row per value per transaction, listing its events' seqs.
+  // Events already stored get a row per value per 4096 seqs.
+  `
+  CREATE TABLE event_keys (
+    field INTEGER NOT NULL, -- 0 source.ip, 1 user.name
+    value TEXT NOT NULL,
+    first_seq INTEGER NOT NULL,
+    min_ts INTEGER NOT NULL,
+    max_ts INTEGER NOT NULL,
+    seqs TEXT NOT NULL, -- JSON array of the events' seqs
+    PRIMARY KEY (field, value, first_seq)
+  ) WITHOUT ROWID;
+  INSERT INTO event_keys (field, value, first_seq, min_ts, max_ts, seqs)
+    SELECT 0, source_ip, min(seq), min(ts), max(ts), json_group_array(seq) FROM events
+    WHERE source_ip IS NOT NULL GROUP BY source_ip, seq >> 12;
+  INSERT INTO event_keys (field, value, first_seq, min_ts, max_ts, seqs)
+    SELECT 1, user_name, min(seq), min(ts), max(ts), json_group_array(seq) FROM events
+    WHERE user_name IS NOT NULL GROUP BY user_name, seq >> 12;
+  DROP INDEX events_source_ip;
+  DROP INDEX events_user_name;
+  `,
 ];

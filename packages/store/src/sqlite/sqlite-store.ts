@@ -26,6 +26,7 @@ import type {
   UserReport,
   UserReportOutcome,
 } from '../port.js';
+import { EventKeyLog, eventsOfPosting, KeyField, POSTINGS_OF_VALUE } from './event-keys.js';
 import {
   EVENT_COLUMNS,
   type EventRow,
@@ -158,11 +159,14 @@ function timeBound(value: string | undefined, name: string): number | undefined 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements;
+  /** Source addresses and user names of the events written in the open transaction. */
+  private readonly keys: EventKeyLog;
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(options.dataDir, { recursive: true });
     this.db = SqliteStore.openExclusive(path.join(options.dataDir, DATABASE_FILE), options);
     const db = this.db;
+    this.keys = new EventKeyLog(db);
     this.statements = {
       insertEvent: db.prepare(INSERT_EVENT),
       eventsAfter: db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
@@ -292,9 +296,18 @@ export class SqliteStore implements Store {
   }
 
   private write<T>(work: () => T): T {
+    const outermost = !this.db.inTransaction;
+    const mark = this.keys.mark();
     try {
-      return this.db.transaction(work)();
+      return this.db.transaction(() => {
+        const result = work();
+        // The key postings of the whole transaction, written last so that each value is one row.
+        if (outermost) this.keys.flush();
+        return result;
+      })();
     } catch (error) {
+      // Undone: the keys of the events the transaction (or savepoint) wrote go with them.
+      this.keys.rollbackTo(mark);
       if (error instanceof BulwarkError) throw error;
       const code = (error as { code?: string }).code ?? '';
       if (
@@ -326,7 +339,11 @@ export class SqliteStore implements Store {
     return this.write(() => {
       const seqs = new Array<number>(rows.length);
       for (let i = 0; i < rows.length; i += 1) {
-        seqs[i] = Number(this.statements.insertEvent.run(...(rows[i] as EventRow)).lastInsertRowid);
+        const row = rows[i] as EventRow;
+        const seq = Number(this.statements.insertEvent.run(...row).lastInsertRowid);
+        seqs[i] = seq;
+        if (row[4] !== null) this.keys.note(KeyField.sourceIp, row[4], row[1], seq);
+        if (row[5] !== null) this.keys.note(KeyField.userName, row[5], row[1], seq);
       }
       return seqs;
     });
@@ -354,32 +371,79 @@ export class SqliteStore implements Store {
 
   async searchEvents(query: EventQuery): Promise<Page<SecurityEvent>> {
     const where: string[] = [];
-    const params: (string | number)[] = [];
-    const add = (clause: string, value: string | number | undefined) => {
+    const params: Record<string, string | number> = {};
+    const add = (clause: string, name: string, value: string | number | undefined) => {
       if (value === undefined) return;
       where.push(clause);
-      params.push(value);
+      params[name] = value;
     };
-    add('source_ip = ?', query.ip);
-    add('user_name = ?', query.user);
-    add('dataset = ?', query.dataset);
-    add('category = ?', query.category);
-    add('ts >= ?', timeBound(query.from, 'from'));
-    add('ts < ?', timeBound(query.to, 'to'));
+    add('source_ip = @ip', 'ip', query.ip);
+    add('user_name = @user', 'user', query.user);
+    add('dataset = @dataset', 'dataset', query.dataset);
+    add('category = @category', 'category', query.category);
+    add('ts >= @from', 'from', timeBound(query.from, 'from'));
+    add('ts < @to', 'to', timeBound(query.to, 'to'));
+    let before = Number.MAX_SAFE_INTEGER;
     if (query.cursor !== undefined) {
       const [ts, seq] = decodeCursor(query.cursor, ['number', 'number']) as [number, number];
-      where.push('(ts < ? OR (ts = ? AND seq < ?))');
-      params.push(ts, ts, seq);
+      add('(ts < @cursor_ts OR (ts = @cursor_ts AND seq < @cursor_seq))', 'cursor_ts', ts);
+      params.cursor_seq = seq;
+      before = ts;
     }
-    const sql = `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY ts DESC, seq DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, query.limit + 1) as StoredEventRow[];
+    const wanted = query.limit + 1;
+    const rows =
+      query.ip !== undefined
+        ? this.searchByKey(KeyField.sourceIp, query.ip, where, params, before, wanted)
+        : query.user !== undefined
+          ? this.searchByKey(KeyField.userName, query.user, where, params, before, wanted)
+          : (this.db
+              .prepare(
+                `SELECT ${EVENT_COLUMNS} FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY ts DESC, seq DESC LIMIT @limit`,
+              )
+              .all({ ...params, limit: wanted }) as StoredEventRow[]);
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
       items: page.map(fromEventRow),
       next_cursor: rows.length > query.limit && last ? encodeCursor([last.ts, last.seq]) : null,
     };
+  }
+
+  /**
+   * The first `wanted` events (newest first) with `value` in `field` that pass `where`, read
+   * posting by posting, newest posting first: once `wanted` rows are newer than anything the next
+   * posting can hold, no later posting can change the page.
+   */
+  private searchByKey(
+    field: KeyField,
+    value: string,
+    where: readonly string[],
+    params: Record<string, string | number>,
+    before: number,
+    wanted: number,
+  ): StoredEventRow[] {
+    const postings = this.db.prepare(POSTINGS_OF_VALUE).all({
+      field,
+      value,
+      from: params.from ?? Number.MIN_SAFE_INTEGER,
+      to: params.to ?? Number.MAX_SAFE_INTEGER,
+      before,
+    }) as { first_seq: number; max_ts: number }[];
+    const read = this.db.prepare(eventsOfPosting(EVENT_COLUMNS, where));
+    const rows: StoredEventRow[] = [];
+    for (let i = 0; i < postings.length; i += 1) {
+      const posting = postings[i] as { first_seq: number };
+      for (const row of read.all({ ...params, field, value, first_seq: posting.first_seq })) {
+        rows.push(row as StoredEventRow);
+      }
+      const next = postings[i + 1]?.max_ts ?? Number.NEGATIVE_INFINITY;
+      let settled = 0;
+      for (const row of rows) if (row.ts > next) settled += 1;
+      if (settled >= wanted) break;
+    }
+    rows.sort((a, b) => b.ts - a.ts || b.seq - a.seq);
+    return rows.slice(0, wanted);
   }
 
   async checkpoint(consumer: string): Promise<number> {
