@@ -55,11 +55,11 @@ export function syslogOptions(
     idleTimeoutMs: syslog.idle_timeout,
     batchSize: syslog.batch_size,
     // Classify the next batches while the store's worker commits: it commits them in order, several
-    // in one transaction, and refuses any handed over after one that failed (retried in order). 32
-    // rather than 8: under load the worker's transactions hold up to ~16k rows instead of ~4k, and
-    // each index page is then written once per more rows (worker CPU per message 13.0-13.5 µs
-    // instead of 13.4-14.2, docs/BENCHMARKS.md).
-    maxInFlightBatches: 32,
+    // in one transaction, and refuses any handed over after one that failed (retried in order).
+    // With the default batch of 4000, up to 32,000 events are in flight: under load the worker's
+    // transactions are big, and each value's postings and index pages are written once per more
+    // events (docs/BENCHMARKS.md).
+    maxInFlightBatches: 8,
     ...(syslog.tls === undefined
       ? {}
       : {
