@@ -68,4 +68,59 @@ describe('MemoryBus', () => {
     await bus.close();
     await expect(bus.publish('t', [{ value: 1 }])).rejects.toThrow(/closed/);
   });
+
+  it('makes publishers wait while a group holds maxQueued messages, and delivers them all in order', async () => {
+    const bus = new MemoryBus({ maxQueued: 2000, maxWaitMs: 60_000 });
+    const seen: number[] = [];
+    let release: () => void = () => undefined;
+    let gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    bus.subscribe<number>(
+      't',
+      'g',
+      async (batch) => {
+        await gate;
+        seen.push(...batch.map((m) => m.value));
+      },
+      { maxBatch: 300 },
+    );
+    await bus.publish(
+      't',
+      Array.from({ length: 1500 }, (_, i) => ({ value: i })),
+    );
+    let published = false;
+    const second = bus.publish(
+      't',
+      Array.from({ length: 1500 }, (_, i) => ({ value: 1500 + i })),
+    );
+    void second.then(() => {
+      published = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(published).toBe(false); // 3000 held, the consumer stuck on its first batch
+    release();
+    gate = Promise.resolve();
+    await second;
+    await bus.drain();
+    expect(seen).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    await bus.close();
+  });
+
+  it('stops making publishers wait after maxWaitMs when a group does not move', async () => {
+    const bus = new MemoryBus({ maxQueued: 5, maxWaitMs: 100 });
+    let calls = 0;
+    bus.subscribe<number>('t', 'g', async () => {
+      calls += 1;
+      throw new Error('down');
+    });
+    const started = Date.now();
+    await bus.publish(
+      't',
+      Array.from({ length: 10 }, (_, i) => ({ value: i })),
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+    expect(calls).toBeGreaterThan(0);
+    await bus.close();
+  });
 });
