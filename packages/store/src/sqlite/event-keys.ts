@@ -87,11 +87,12 @@ export const POSTINGS_OF_VALUE = `
   WHERE field = @field AND value = @value AND max_ts >= @from AND min_ts < @to AND min_ts <= @before
   ORDER BY max_ts DESC, first_seq DESC`;
 
-/** The events of one posting, as EVENT_COLUMNS, before any other filter. */
-export function eventsOfPosting(columns: string, where: readonly string[]): string {
+/** The events of some postings of a value (`@first_seqs`, a JSON array), before any other filter. */
+export function eventsOfPostings(columns: string, where: readonly string[]): string {
   return `
     SELECT ${columns} FROM events
     WHERE seq IN (SELECT j.value FROM event_keys k, json_each(k.seqs) j
-                  WHERE k.field = @field AND k.value = @value AND k.first_seq = @first_seq)
+                  WHERE k.field = @field AND k.value = @value
+                    AND k.first_seq IN (SELECT value FROM json_each(@first_seqs)))
     ${where.map((clause) => `AND ${clause}`).join(' ')}`;
 }

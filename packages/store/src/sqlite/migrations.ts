@@ -137,6 +137,9 @@ export const MIGRATIONS: readonly string[] = [
     seqs TEXT NOT NULL, -- JSON array of the events' seqs
     PRIMARY KEY (field, value, first_seq)
   ) WITHOUT ROWID;
+  -- Searches read a value's postings newest first and stop early: without this, a user seen in
+  -- every small transaction for months would have all its rows sorted on every search.
+  CREATE INDEX event_keys_recent ON event_keys (field, value, max_ts);
   INSERT INTO event_keys (field, value, first_seq, min_ts, max_ts, seqs)
     SELECT 0, source_ip, min(seq), min(ts), max(ts), json_group_array(seq) FROM events
     WHERE source_ip IS NOT NULL GROUP BY source_ip, seq >> 12;

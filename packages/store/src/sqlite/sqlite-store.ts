@@ -26,7 +26,7 @@ import type {
   UserReport,
   UserReportOutcome,
 } from '../port.js';
-import { EventKeyLog, eventsOfPosting, KeyField, POSTINGS_OF_VALUE } from './event-keys.js';
+import { EventKeyLog, eventsOfPostings, KeyField, POSTINGS_OF_VALUE } from './event-keys.js';
 import {
   EVENT_COLUMNS,
   type EventRow,
@@ -423,25 +423,34 @@ export class SqliteStore implements Store {
     before: number,
     wanted: number,
   ): StoredEventRow[] {
-    const postings = this.db.prepare(POSTINGS_OF_VALUE).all({
+    // Read lazily, newest first (index event_keys_recent): most searches need the first few rows.
+    const postings = this.db.prepare(POSTINGS_OF_VALUE).iterate({
       field,
       value,
       from: params.from ?? Number.MIN_SAFE_INTEGER,
       to: params.to ?? Number.MAX_SAFE_INTEGER,
       before,
-    }) as { first_seq: number; max_ts: number }[];
-    const read = this.db.prepare(eventsOfPosting(EVENT_COLUMNS, where));
+    }) as IterableIterator<{ first_seq: number; max_ts: number }>;
+    const read = this.db.prepare(eventsOfPostings(EVENT_COLUMNS, where));
     const rows: StoredEventRow[] = [];
-    for (let i = 0; i < postings.length; i += 1) {
-      const posting = postings[i] as { first_seq: number };
-      for (const row of read.all({ ...params, field, value, first_seq: posting.first_seq })) {
-        rows.push(row as StoredEventRow);
+    // Postings are read in growing chunks: one for the usual search, few statements for a long one.
+    let chunk = 1;
+    let posting = postings.next();
+    while (!posting.done) {
+      const firsts: number[] = [];
+      while (!posting.done && firsts.length < chunk) {
+        firsts.push(posting.value.first_seq);
+        posting = postings.next();
       }
-      const next = postings[i + 1]?.max_ts ?? Number.NEGATIVE_INFINITY;
+      const found = read.all({ ...params, field, value, first_seqs: JSON.stringify(firsts) });
+      for (const row of found) rows.push(row as StoredEventRow);
+      const next = posting.done ? Number.NEGATIVE_INFINITY : posting.value.max_ts;
       let settled = 0;
       for (const row of rows) if (row.ts > next) settled += 1;
       if (settled >= wanted) break;
+      chunk = Math.min(chunk * 2, 1024);
     }
+    postings.return?.();
     rows.sort((a, b) => b.ts - a.ts || b.seq - a.seq);
     return rows.slice(0, wanted);
   }
