@@ -5,7 +5,7 @@ import { FirstSeenDetector } from './detectors/first-seen.js';
 import { RateDetector } from './detectors/rate.js';
 import { SequenceDetector } from './detectors/sequence.js';
 import { ThresholdDetector } from './detectors/threshold.js';
-import { Episodes, type EpisodesSnapshot } from './episodes.js';
+import { Episodes, type EpisodesSnapshot, escalationOf } from './episodes.js';
 import { eventTime } from './event-time.js';
 import { categoriesOfRule, compileFilter, type Predicate, withoutCategory } from './filter.js';
 import type { IncidentChange } from './rule.js';
@@ -234,6 +234,7 @@ export class RuleEngine {
           spec,
           filter: compileFilter(spec.filter),
           summaryFields: summaryFields(spec),
+          escalation: escalationOf(spec.escalate),
         };
         const old = previous.get(spec.name);
         const keys = this.keysOf(spec.group_by);
@@ -416,7 +417,7 @@ export class RuleEngine {
       if (entry.detector.restore(saved.state, parts, space.remap)) continue;
       // Rows of another size: through a detector of the saved rule, key by key.
       const old = this.createDetector(
-        { spec: saved.spec, filter: () => false, summaryFields: [] },
+        { spec: saved.spec, filter: () => false, summaryFields: [], escalation: [] },
         entry.keys.space,
       );
       if (old.restore(saved.state, parts, space.remap)) {

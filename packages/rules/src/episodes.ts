@@ -7,12 +7,23 @@ import {
   type Severity,
 } from '@bulwark/schemas';
 import type { CompiledRule, EventRef, Trigger } from './detectors/detector.js';
-import { appendEvidence } from './evidence.js';
+import { EVIDENCE_HEAD, EVIDENCE_TAIL } from './evidence.js';
 import type { IncidentChange } from './rule.js';
+import type { RuleSpec } from './spec/schema.js';
 
 /** Values of a summary field listed in an incident; more are counted, not kept. */
 const LISTED_VALUES = 5;
 const SEVERITIES: Severity[] = ['low', 'medium', 'high', 'critical'];
+
+/** A rule's escalation (`CompiledRule.escalation`): severity, count pairs, flat, lowest first. */
+export function escalationOf(escalate: RuleSpec['escalate']): (Severity | number)[] {
+  const steps: (Severity | number)[] = [];
+  for (const severity of SEVERITIES) {
+    const at = escalate[severity];
+    if (at !== undefined) steps.push(severity, at);
+  }
+  return steps;
+}
 
 /** One incident while it goes on: what the engine keeps per kind and key. */
 export interface Episode {
@@ -296,7 +307,10 @@ export class Episodes {
   private record(episode: Episode, ref: EventRef): void {
     if (ref.t < episode.first) episode.first = ref.t;
     if (ref.t > episode.last) episode.last = ref.t;
-    appendEvidence(episode.evidence, ref.id);
+    // The ids between the head and the tail go a batch at a time, not one per event (see `trimmed`).
+    const evidence = episode.evidence;
+    evidence.push(ref.id);
+    if (evidence.length > EVIDENCE_HEAD + 2 * EVIDENCE_TAIL) trimEvidence(evidence);
     episode.lastEvent = ref.id;
   }
 
@@ -307,8 +321,11 @@ export class Episodes {
       const value = values[index];
       if (value === undefined) continue;
       const field = fields[index] as string;
-      const list = episode.values[field] ?? { listed: [], more: 0 };
-      episode.values[field] = list;
+      let list = episode.values[field];
+      if (list === undefined) {
+        list = { listed: [], more: 0 };
+        episode.values[field] = list;
+      }
       if (list.listed.includes(value)) continue;
       if (list.listed.length < LISTED_VALUES) list.listed.push(value);
       else list.more += 1;
@@ -316,9 +333,10 @@ export class Episodes {
   }
 
   private escalate(episode: Episode, rule: CompiledRule): void {
-    for (const severity of SEVERITIES) {
-      const at = rule.spec.escalate[severity];
-      if (at !== undefined && episode.count >= at && compareSeverity(severity, episode.severity) > 0) {
+    const steps = rule.escalation;
+    for (let i = 0; i < steps.length; i += 2) {
+      const severity = steps[i] as Severity;
+      if (episode.count >= (steps[i + 1] as number) && compareSeverity(severity, episode.severity) > 0) {
         episode.severity = severity;
       }
     }
@@ -334,7 +352,11 @@ export class Episodes {
   /** The incidents in progress and the recently closed, for a snapshot (plain JSON). */
   snapshot(): EpisodesSnapshot {
     const open: Episode[] = [];
-    for (const map of this.open.values()) for (const episode of map.values()) open.push(episode);
+    for (const map of this.open.values())
+      for (const episode of map.values()) {
+        trimEvidence(episode.evidence);
+        open.push(episode);
+      }
     const closed: EpisodesSnapshot['closed'] = [];
     for (const [kind, map] of this.recentlyClosed)
       for (const [key, last] of map) closed.push([kind, key, last]);
@@ -373,6 +395,21 @@ export class Episodes {
   size(): number {
     return this.count;
   }
+}
+
+/**
+ * An incident's evidence (see `appendEvidence`): the first EVIDENCE_HEAD ids for good, then the
+ * EVIDENCE_TAIL latest. Episodes let up to EVIDENCE_TAIL more pile up before the middle ones go.
+ */
+function trimEvidence(evidence: string[]): void {
+  if (evidence.length > EVIDENCE_HEAD + EVIDENCE_TAIL)
+    evidence.splice(EVIDENCE_HEAD, evidence.length - EVIDENCE_HEAD - EVIDENCE_TAIL);
+}
+
+/** A copy of the evidence as an incident shows it. */
+function trimmed(evidence: readonly string[]): string[] {
+  if (evidence.length <= EVIDENCE_HEAD + EVIDENCE_TAIL) return [...evidence];
+  return [...evidence.slice(0, EVIDENCE_HEAD), ...evidence.slice(-EVIDENCE_TAIL)];
 }
 
 /** A summary template cut into text and the names in braces (odd indexes), once per template. */
@@ -420,6 +457,6 @@ function toIncident(episode: Episode): Incident {
     count: episode.count,
     summary: render(episode),
     rule: episode.rule,
-    evidence: [...episode.evidence],
+    evidence: trimmed(episode.evidence),
   };
 }

@@ -46,6 +46,27 @@ describe('RuleEngine', () => {
     ]);
   });
 
+  it('keeps the first ten and the latest ten event ids as evidence, in changes and across a restore', () => {
+    const engine = new RuleEngine({ rules: RULE(2) });
+    const events = Array.from({ length: 57 }, (_, i) => failure('192.0.2.4', i));
+    const ids = events.map((event) => event['event.id']);
+    const expected = (count: number) => [...ids.slice(0, 10), ...ids.slice(count - 10, count)];
+    const first = latestIncidents(engine.evaluate(events.slice(0, 45)));
+    expect([...first.values()].map((incident) => incident.evidence)).toEqual([expected(45)]);
+    const restored = new RuleEngine({ rules: RULE(2) });
+    restored.restore(engine.snapshot());
+    for (const [engineNow, label] of [
+      [engine, 'live'],
+      [restored, 'restored'],
+    ] as const) {
+      const later = latestIncidents(engineNow.evaluate(events.slice(45)));
+      expect(
+        [...later.values()].map((incident) => incident.evidence),
+        label,
+      ).toEqual([expected(57)]);
+    }
+  });
+
   it('holds no key forever: idle keys are swept as event time moves on', () => {
     const engine = new RuleEngine({ rules: RULE(5), keepRecent: 0, sweepEvery: 60_000 });
     engine.evaluate(Array.from({ length: 1000 }, (_, i) => failure(`10.0.${i >> 8}.${i & 255}`, 0)));

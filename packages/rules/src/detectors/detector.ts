@@ -70,6 +70,8 @@ export interface CompiledRule {
   spec: RuleSpec;
   filter: Predicate;
   summaryFields: string[];
+  /** The spec's `escalate` as severity, count pairs, flat, lowest severity first (`escalationOf`). */
+  escalation: (Severity | number)[];
 }
 
 /**
