@@ -120,11 +120,8 @@ export const ConfigSchema = z.strictObject({
       max_connections: z.number().int().min(1).default(1000),
       /** A connection silent this long is closed (0: never). */
       idle_timeout: Duration.default(600_000),
-      /**
-       * Most messages committed in one batch. Under load batches fill up; fewer, bigger batches cost
-       * less per message on both threads (4000 against 1000: about 1 µs less each, docs/BENCHMARKS.md).
-       */
-      batch_size: z.number().int().min(1).max(100_000).default(4000),
+      /** Most messages committed in one batch. */
+      batch_size: z.number().int().min(1).max(100_000).default(1000),
     })
     .prefault({}),
   classifier: z

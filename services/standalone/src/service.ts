@@ -45,10 +45,6 @@ export async function startStandalone(config: LoadedConfig, logger: Logger): Pro
     store,
     snapshots: new FileSnapshotStore(path.join(config.data_dir, 'state')),
     snapshotEveryMs: config.rules.snapshot_every,
-    // As many events per evaluation as a full syslog batch: a commit of incident changes per 4000
-    // events instead of per 1000 (the store worker's CPU per syslog message 7.3-7.7 µs instead of
-    // 8.3-8.8, docs/BENCHMARKS.md); batches are only this big when events are waiting.
-    batchSize: 4000,
     bus,
     createEngine: () => createEngine(config, rules),
     routes: notify.routes,

@@ -56,10 +56,11 @@ export function syslogOptions(
     batchSize: syslog.batch_size,
     // Classify the next batches while the store's worker commits: it commits them in order, several
     // in one transaction, and refuses any handed over after one that failed (retried in order).
-    // With the default batch of 4000, up to 32,000 events are in flight: under load the worker's
-    // transactions are big, and each value's postings and index pages are written once per more
-    // events (docs/BENCHMARKS.md).
-    maxInFlightBatches: 8,
+    // 32 of the default 1000: under load the worker's transactions hold up to ~16,000 events, so
+    // each value's postings and each index page are written once per more events. Batches of 4000
+    // (8 in flight, the rules stage taking 4000 at a time) measured the same within this VM's noise
+    // (docs/BENCHMARKS.md), with more latency per batch.
+    maxInFlightBatches: 32,
     ...(syslog.tls === undefined
       ? {}
       : {
