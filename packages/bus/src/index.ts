@@ -1,2 +1,2 @@
-export { MemoryBus, type MemoryBusOptions } from './memory/memory-bus.js';
+export { MemoryBus } from './memory/memory-bus.js';
 export type * from './port.js';

@@ -22,6 +22,13 @@ export interface SubscribeOptions {
   maxBatch?: number;
   /** Called when a handler rejects, before redelivery; for logging and metrics. */
   onError?: (error: unknown, attempt: number) => void;
+  /**
+   * For a subscriber that can read what it misses from its own durable record: at most this many
+   * messages wait for it, and past that an adapter that holds messages in memory lets the oldest go
+   * (never the batch in hand). Later messages still come in order, so the subscriber sees the gap.
+   * Adapters with durable logs (Kafka) ignore it.
+   */
+  maxQueued?: number;
 }
 
 export interface Subscription {

@@ -14,6 +14,8 @@ import type { SequencedEvent, SnapshotStore, Store } from '@bulwark/store';
 
 /** The name of the rules engine's snapshot in the snapshot store. */
 const SNAPSHOT = 'rules-engine';
+/** Events the bus may hold for the rules stage before it lets the oldest go (read back from the store). */
+const MAX_QUEUED = 20_000;
 /** What the stage keeps beside the engine's state in a snapshot. */
 interface SnapshotExtra {
   /** The highest event seq the state reflects. */
@@ -91,6 +93,9 @@ export class RulesStage {
       async (batch) => this.handle(batch.map((message) => message.value)),
       {
         maxBatch: this.batchSize,
+        // Under a flood the bus would hold every event the rules have yet to see; past this many it
+        // lets the oldest go, and handle() reads those from the store when it meets the gap.
+        maxQueued: MAX_QUEUED,
         onError: (error, attempt) =>
           this.options.log.error({ err: error, attempt }, 'rules stage batch failed'),
       },

@@ -11,30 +11,28 @@ const DEFAULT_MAX_BATCH = 500;
 const BACKOFF_START_MS = 50;
 const BACKOFF_MAX_MS = 5_000;
 
-/** Bounds on what a group may hold before `publish` waits for it (see MemoryBusOptions). */
-interface Room {
-  maxQueued: number;
-  maxWaitMs: number;
-}
-
 class GroupQueue<T> {
   /** Messages not yet acknowledged, from `head` on: taking from the front moves nothing. */
   private queue: DeliveredMessage<T>[] = [];
   private head = 0;
+  /** Length of the batch the handler has in hand (from `head`), which is never dropped. */
+  private inHand = 0;
   private running = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
-  private roomWaiters: (() => void)[] = [];
+  /** Messages let go under `maxQueued`. */
+  dropped = 0;
 
   constructor(
     private readonly handler: BatchHandler<T>,
     private readonly options: SubscribeOptions,
-    private readonly room: Room,
   ) {}
 
   push(messages: DeliveredMessage<T>[]): void {
     if (this.stopped) return;
     for (const message of messages) this.queue.push(message);
+    const { maxQueued } = this.options;
+    if (maxQueued !== undefined && this.queued > maxQueued) this.dropOldest(maxQueued);
     if (!this.running) void this.pump();
   }
 
@@ -43,18 +41,16 @@ class GroupQueue<T> {
   }
 
   /**
-   * Resolves once the group holds fewer than `maxQueued` messages, or after `maxWaitMs` whatever
-   * it holds (a consumer that is failing must not stop its publishers for good).
+   * Lets go of the oldest waiting messages (not the batch in hand) down to half the bound, so that
+   * this happens once per many publishes. The newest are kept: the subscriber sees the gap on its
+   * next batch and reads what it missed from its own record.
    */
-  waitForRoom(): Promise<void> {
-    if (this.queued < this.room.maxQueued || this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.room.maxWaitMs);
-      this.roomWaiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  private dropOldest(maxQueued: number): void {
+    const from = this.head + this.inHand;
+    const excess = this.queue.length - from - Math.max(1, Math.floor(maxQueued / 2));
+    if (excess <= 0) return;
+    this.queue.splice(from, excess);
+    this.dropped += excess;
   }
 
   isIdle(): boolean {
@@ -69,14 +65,7 @@ class GroupQueue<T> {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakePublishers();
     await this.idle();
-  }
-
-  private wakePublishers(): void {
-    const waiters = this.roomWaiters;
-    this.roomWaiters = [];
-    for (const wake of waiters) wake();
   }
 
   private async pump(): Promise<void> {
@@ -84,6 +73,7 @@ class GroupQueue<T> {
     let attempt = 0;
     while (this.queued > 0 && !this.stopped) {
       const batch = this.queue.slice(this.head, this.head + (this.options.maxBatch ?? DEFAULT_MAX_BATCH));
+      this.inHand = batch.length;
       try {
         await this.handler(batch);
         this.head += batch.length;
@@ -93,12 +83,13 @@ class GroupQueue<T> {
           this.head = 0;
         }
         attempt = 0;
-        if (this.queued < this.room.maxQueued) this.wakePublishers();
       } catch (error) {
         attempt += 1;
         this.options.onError?.(error, attempt);
         const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (attempt - 1));
         await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
+      } finally {
+        this.inHand = 0;
       }
     }
     if (this.stopped) {
@@ -106,49 +97,27 @@ class GroupQueue<T> {
       this.head = 0;
     }
     this.running = false;
-    this.wakePublishers();
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
   }
 }
 
-export interface MemoryBusOptions {
-  /**
-   * Messages a subscriber group may hold before `publish` waits for it to catch up (default
-   * 20,000). Without a bound, a consumer slower than its producers (the rules stage under a flood)
-   * lets the queue, and the heap with it, grow without end; every message it holds is also copied
-   * by each young-generation GC it outlives.
-   */
-  maxQueued?: number;
-  /** Longest `publish` waits for room before it queues anyway (default 1 s). */
-  maxWaitMs?: number;
-}
-
 /**
  * The in-process Bus adapter: one queue per topic and group, delivered in order by one loop each.
- * Nothing survives the process; see the port's durability clause. `publish` waits (up to
- * `maxWaitMs`) while a group holds `maxQueued` messages: a handler must therefore not publish to
- * its own topic and wait for that publish, or it waits on itself.
+ * Nothing survives the process; see the port's durability clause. A group subscribed with
+ * `maxQueued` holds at most that many waiting messages, letting the oldest go (see SubscribeOptions).
  */
 export class MemoryBus implements Bus {
   private readonly groups = new Map<string, Map<string, GroupQueue<unknown>>>();
   private closed = false;
-  private readonly room: Room;
-
-  constructor(options: MemoryBusOptions = {}) {
-    this.room = { maxQueued: options.maxQueued ?? 20_000, maxWaitMs: options.maxWaitMs ?? 1_000 };
-  }
 
   async publish<T>(topic: string, messages: OutgoingMessage<T>[]): Promise<void> {
     if (this.closed) throw new Error(`bus closed: cannot publish to ${topic}`);
     const delivered = messages.map((m) =>
       m.key === undefined ? { topic, value: m.value } : { topic, key: m.key, value: m.value },
     );
-    const queues = [...(this.groups.get(topic)?.values() ?? [])];
-    for (const queue of queues) queue.push(delivered);
-    // Back-pressure: the publisher (and, through it, the sender) waits while a consumer is far behind.
-    for (const queue of queues) if (queue.queued >= this.room.maxQueued) await queue.waitForRoom();
+    for (const queue of this.groups.get(topic)?.values() ?? []) queue.push(delivered);
   }
 
   subscribe<T>(
@@ -160,7 +129,7 @@ export class MemoryBus implements Bus {
     const byGroup = this.groups.get(topic) ?? new Map<string, GroupQueue<unknown>>();
     this.groups.set(topic, byGroup);
     if (byGroup.has(group)) throw new Error(`group ${group} already subscribed to ${topic}`);
-    const queue = new GroupQueue<T>(handler, options, this.room);
+    const queue = new GroupQueue<T>(handler, options);
     byGroup.set(group, queue as GroupQueue<unknown>);
     return {
       stop: async () => {
