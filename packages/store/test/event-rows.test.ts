@@ -1,6 +1,6 @@
 import type { SecurityEvent } from '@bulwark/schemas';
 import { describe, expect, it } from 'vitest';
-import { eventDoc, fromEventRow, toEventRow } from '../src/sqlite/event-rows.js';
+import { fromEventRow, toEventRow } from '../src/sqlite/event-rows.js';
 
 const COLUMNS = ['@timestamp', 'event.id', 'event.dataset', 'bulwark.category', 'source.ip', 'user.name'];
 
@@ -12,7 +12,7 @@ function reference(event: Record<string, unknown>): string {
 }
 
 describe('event rows', () => {
-  it('write the body exactly as JSON.stringify would, whatever the values', () => {
+  it('write the body as the JSON of the event without its column fields, whatever the values', () => {
     const event = {
       '@timestamp': '2026-11-21T10:00:00.000Z',
       'event.id': 'a',
@@ -32,8 +32,7 @@ describe('event rows', () => {
       'missing.value': undefined,
       'user.name': 'root',
     } as unknown as SecurityEvent;
-    expect(eventDoc(event, false)).toBe(reference(event as unknown as Record<string, unknown>));
-    expect(JSON.parse(toEventRow(event)[6])).toEqual(JSON.parse(reference(event as never)));
+    expect(toEventRow(event)[6]).toBe(reference(event as unknown as Record<string, unknown>));
   });
 
   it('keep a timestamp the ts column cannot spell back, and read every field back', () => {
@@ -50,6 +49,5 @@ describe('event rows', () => {
     expect(
       fromEventRow({ seq: 1, id, ts, dataset, category, source_ip: sourceIp, user_name: userName, doc }),
     ).toEqual(event);
-    expect(eventDoc({ '@timestamp': 'x' } as SecurityEvent, false)).toBe('{}');
   });
 });

@@ -34,58 +34,30 @@ let lastTimestamp = '';
 let lastTs = Number.NaN;
 let lastCanonical = false;
 
-/**
- * `"key":` for the field names met so far: the names are few, and their JSON never changes. Bounded,
- * should some source ever send names without end.
- */
-const KEY_PREFIXES = new Map<string, string>();
-const MAX_KEY_PREFIXES = 1024;
-
-function keyPrefix(key: string): string {
-  let prefix = KEY_PREFIXES.get(key);
-  if (prefix === undefined) {
-    prefix = `${JSON.stringify(key)}:`;
-    if (KEY_PREFIXES.size < MAX_KEY_PREFIXES) KEY_PREFIXES.set(key, prefix);
-  }
-  return prefix;
-}
-
-/**
- * `JSON.stringify` of the event without its column fields, written field by field: the same text,
- * in under 60% of the time of copying the fields into a new object and stringifying that (1.5 µs
- * instead of 2.6 for an sshd event on this VM), and this runs on the busiest thread, once per event.
- */
-export function eventDoc(event: SecurityEvent, keepTimestamp: boolean): string {
-  let doc = '';
-  for (const key in event) {
-    if (COLUMN_FIELDS.has(key) && !(keepTimestamp && key === '@timestamp')) continue;
-    const value = (event as Record<string, unknown>)[key];
-    let text: string | undefined;
-    if (typeof value === 'number') text = Number.isFinite(value) ? String(value) : 'null';
-    else text = JSON.stringify(value); // strings, arrays, objects; undefined for what JSON leaves out
-    if (text === undefined) continue;
-    doc += `${doc === '' ? '{' : ','}${keyPrefix(key)}${text}`;
-  }
-  return doc === '' ? '{}' : `${doc}}`;
-}
-
 /** The row for an event. `@timestamp` stays in `doc` when the `ts` column cannot give it back exactly. */
 export function toEventRow(event: SecurityEvent): EventRow {
+  // A plain copy loop: twice as fast as a destructuring with a rest element on these objects.
+  const rest: Record<string, unknown> = {};
+  for (const key in event) {
+    if (!COLUMN_FIELDS.has(key)) rest[key] = event[key as keyof SecurityEvent];
+  }
   const timestamp = event['@timestamp'];
   if (timestamp !== lastTimestamp) {
     lastTimestamp = timestamp;
     lastTs = Date.parse(timestamp);
     lastCanonical = new Date(lastTs).toISOString() === timestamp;
   }
+  const ts = lastTs;
+  // Written with an offset, or without milliseconds: keep the sender's spelling.
+  if (!lastCanonical) rest['@timestamp'] = timestamp;
   return [
     event['event.id'],
-    lastTs,
+    ts,
     event['event.dataset'],
     event['bulwark.category'],
     event['source.ip'] ?? null,
     event['user.name'] ?? null,
-    // Written with an offset, or without milliseconds: keep the sender's spelling.
-    eventDoc(event, !lastCanonical),
+    JSON.stringify(rest),
   ];
 }
 
