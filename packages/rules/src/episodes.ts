@@ -7,7 +7,7 @@ import {
   type Severity,
 } from '@bulwark/schemas';
 import type { CompiledRule, EventRef, Trigger } from './detectors/detector.js';
-import { EVIDENCE_HEAD, EVIDENCE_TAIL } from './evidence.js';
+import { appendEvidence, shownEvidence, trimEvidence } from './evidence.js';
 import type { IncidentChange } from './rule.js';
 import type { RuleSpec } from './spec/schema.js';
 
@@ -307,10 +307,7 @@ export class Episodes {
   private record(episode: Episode, ref: EventRef): void {
     if (ref.t < episode.first) episode.first = ref.t;
     if (ref.t > episode.last) episode.last = ref.t;
-    // The ids between the head and the tail go a batch at a time, not one per event (see `trimmed`).
-    const evidence = episode.evidence;
-    evidence.push(ref.id);
-    if (evidence.length > EVIDENCE_HEAD + 2 * EVIDENCE_TAIL) trimEvidence(evidence);
+    appendEvidence(episode.evidence, ref.id);
     episode.lastEvent = ref.id;
   }
 
@@ -397,21 +394,6 @@ export class Episodes {
   }
 }
 
-/**
- * An incident's evidence (see `appendEvidence`): the first EVIDENCE_HEAD ids for good, then the
- * EVIDENCE_TAIL latest. Episodes let up to EVIDENCE_TAIL more pile up before the middle ones go.
- */
-function trimEvidence(evidence: string[]): void {
-  if (evidence.length > EVIDENCE_HEAD + EVIDENCE_TAIL)
-    evidence.splice(EVIDENCE_HEAD, evidence.length - EVIDENCE_HEAD - EVIDENCE_TAIL);
-}
-
-/** A copy of the evidence as an incident shows it. */
-function trimmed(evidence: readonly string[]): string[] {
-  if (evidence.length <= EVIDENCE_HEAD + EVIDENCE_TAIL) return [...evidence];
-  return [...evidence.slice(0, EVIDENCE_HEAD), ...evidence.slice(-EVIDENCE_TAIL)];
-}
-
 /** A summary template cut into text and the names in braces (odd indexes), once per template. */
 const compiled = new Map<string, string[]>();
 
@@ -457,6 +439,6 @@ function toIncident(episode: Episode): Incident {
     count: episode.count,
     summary: render(episode),
     rule: episode.rule,
-    evidence: trimmed(episode.evidence),
+    evidence: shownEvidence(episode.evidence),
   };
 }

@@ -20,8 +20,6 @@ class GroupQueue<T> {
   private running = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
-  /** Messages let go under `maxQueued`. */
-  dropped = 0;
 
   constructor(
     private readonly handler: BatchHandler<T>,
@@ -50,7 +48,6 @@ class GroupQueue<T> {
     const excess = this.queue.length - from - Math.max(1, Math.floor(maxQueued / 2));
     if (excess <= 0) return;
     this.queue.splice(from, excess);
-    this.dropped += excess;
   }
 
   isIdle(): boolean {
