@@ -76,7 +76,7 @@ function notification(id: string, incidentId: string): Notification {
   };
 }
 
-describe.each(ADAPTERS)('%s', (_name, adapter) => {
+describe.each(ADAPTERS)('%s', (name, adapter) => {
   beforeEach(() => {
     openStore = adapter;
   });
@@ -355,6 +355,33 @@ describe.each(ADAPTERS)('%s', (_name, adapter) => {
     await store.commitEvaluation({ ...commit, checkpoint: 2, incidents: [], resolved: ['inc_1'] });
     expect((await store.getIncident('inc_1'))?.status).toBe('resolved');
     expect((await store.listIncidents({ limit: 10, status: 'open' })).items).toEqual([]);
+  });
+
+  it('never commits an evaluation after an earlier one that failed; it can be retried after it', async () => {
+    const { store } = await open();
+    const commit = (inc: Incident) =>
+      store.commitEvaluation({ consumer: 'r', incidents: [inc], resolved: [], notifications: [] });
+    const broken = incident('inc_2', { summary: null as unknown as string }); // NOT NULL
+    const outcomes = await Promise.allSettled([
+      commit(incident('inc_1')),
+      commit(broken),
+      commit(incident('inc_3')),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status).slice(0, 2)).toEqual(['fulfilled', 'rejected']);
+    const stored = async () => (await store.listIncidents({ limit: 10 })).items.map((i) => i.id).sort();
+    // Made before the failure was known: the worker refuses it (so it never commits ahead of the
+    // failed one); the store in process has run it already, in turn.
+    if (name === 'SqliteWorkerStore') {
+      expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({
+        code: 'BWK_ERR_STORE_UNAVAILABLE',
+      });
+      expect(await stored()).toEqual(['inc_1']);
+      await commit(incident('inc_2'));
+      await commit(incident('inc_3'));
+      expect(await stored()).toEqual(['inc_1', 'inc_2', 'inc_3']);
+    } else {
+      expect(await stored()).toEqual(['inc_1', 'inc_3']);
+    }
   });
 
   it('lists incidents newest first, filtered, with cursor paging', async () => {

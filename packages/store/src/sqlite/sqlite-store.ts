@@ -461,6 +461,11 @@ export class SqliteStore implements Store {
   }
 
   async commitEvaluation(commit: EvaluationCommit): Promise<void> {
+    this.applyEvaluation(commit);
+  }
+
+  /** `commitEvaluation`, synchronous (SqliteWorkerStore's worker needs to know at once if it failed). */
+  applyEvaluation(commit: EvaluationCommit): void {
     const now = Date.now();
     this.write(() => {
       for (const incident of commit.incidents) {

@@ -5,13 +5,27 @@ export interface Call {
   id: number;
   method: string;
   args: unknown[];
+  /** For an ordered method: how many of its calls the sender had heard fail (see store-worker). */
+  failuresSeen?: number;
+}
+
+/**
+ * Writes that must commit in the order sent, even across a failure: the events (`appendEvents`),
+ * and the rules' commits (`commitEvaluation`, several of which may be in flight). They are sent as
+ * SqliteStore's synchronous counterparts, so that the worker knows at once when one fails.
+ */
+export const ORDERED = ['appendRows', 'applyEvaluation'] as const;
+export type OrderedMethod = (typeof ORDERED)[number];
+
+export function isOrdered(method: string): method is OrderedMethod {
+  return (ORDERED as readonly string[]).includes(method);
 }
 
 /** The worker's answer to a call, sent after the work is done (for writes: committed). */
 export type Reply =
   | { id: number; ok: true; value: unknown }
-  /** `appendFailures`: on a failed append, how many appends have failed so far (see store-worker). */
-  | { id: number; ok: false; error: WireError; appendFailures?: number };
+  /** `failures`: on a failed ordered call, how many calls of its method have failed so far. */
+  | { id: number; ok: false; error: WireError; failures?: number };
 
 /** An error as it crosses threads: a BulwarkError keeps its code, so callers still see what is retryable. */
 export interface WireError {

@@ -4,7 +4,14 @@ import type { SecurityEvent } from '@bulwark/schemas';
 import type { SequencedEvent, Store } from '../../port.js';
 import { toEventRow } from '../event-rows.js';
 import type { SqliteStoreOptions } from '../sqlite-store.js';
-import { type Call, fromWire, type Reply, type WireError } from './protocol.js';
+import {
+  type Call,
+  fromWire,
+  isOrdered,
+  type OrderedMethod,
+  type Reply,
+  type WireError,
+} from './protocol.js';
 
 type Methods = {
   [K in keyof Store]: Store[K] extends (...args: infer A) => Promise<infer R> ? [A, R] : never;
@@ -18,8 +25,9 @@ type Methods = {
  * done it, a write after it is committed (and synced as configured), so acknowledging a sender on
  * `appendEvents` resolving is as safe as before. Calls run one at a time in the order made, so writes
  * sent back to back (a batch appended while the previous one commits) commit in that order, several
- * in one transaction when they arrive together. An append made before an earlier one's failure was
- * known here is refused (BWK_ERR_STORE_UNAVAILABLE, retryable) rather than committed out of order.
+ * in one transaction when they arrive together. An append (or a rules commit) made before an
+ * earlier one's failure was known here is refused (BWK_ERR_STORE_UNAVAILABLE, retryable) rather than
+ * committed out of order.
  * If the worker dies, every call waiting on it, and every later one, rejects with
  * BWK_ERR_STORE_UNAVAILABLE.
  */
@@ -27,11 +35,11 @@ export class SqliteWorkerStore implements Store {
   private nextId = 1;
   private readonly waiting = new Map<
     number,
-    { resolve: (value: unknown) => void; reject: (e: Error) => void }
+    { method: string; resolve: (value: unknown) => void; reject: (e: Error) => void }
   >();
   private failure: Error | null = null;
-  /** Failed appends the worker has told of; sent with each append (see store-worker). */
-  private appendFailures = 0;
+  /** Failed calls per ordered method the worker has told of; sent with each (see store-worker). */
+  private readonly failures: Record<OrderedMethod, number> = { appendRows: 0, applyEvaluation: 0 };
   private closed: Promise<void> | null = null;
 
   private constructor(private readonly worker: Worker) {
@@ -61,9 +69,12 @@ export class SqliteWorkerStore implements Store {
   private callRaw(method: string, args: unknown[]): Promise<unknown> {
     if (this.failure !== null) return Promise.reject(this.failure);
     const id = this.nextId++;
+    const failuresSeen = isOrdered(method) ? this.failures[method] : undefined;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ id, method, args } satisfies Call);
+      this.waiting.set(id, { method, resolve: resolve as (value: unknown) => void, reject });
+      const call: Call =
+        failuresSeen === undefined ? { id, method, args } : { id, method, args, failuresSeen };
+      this.worker.postMessage(call);
     });
   }
 
@@ -75,8 +86,9 @@ export class SqliteWorkerStore implements Store {
       waiter.resolve(reply.value);
       return;
     }
-    if (reply.appendFailures !== undefined) {
-      this.appendFailures = Math.max(this.appendFailures, reply.appendFailures);
+    if (reply.failures !== undefined) {
+      const method = waiter.method as OrderedMethod;
+      this.failures[method] = Math.max(this.failures[method], reply.failures);
     }
     waiter.reject(fromWire(reply.error));
   }
@@ -95,10 +107,7 @@ export class SqliteWorkerStore implements Store {
   async appendEvents(events: SecurityEvent[]): Promise<SequencedEvent[]> {
     // Rows are made here: arrays of strings and numbers cross threads far cheaper than the events,
     // and the worker answers with the seqs only (the events are the caller's own objects).
-    const seqs = (await this.callRaw('appendRows', [
-      events.map(toEventRow),
-      this.appendFailures,
-    ])) as number[];
+    const seqs = (await this.callRaw('appendRows', [events.map(toEventRow)])) as number[];
     return events.map((event, i) => ({ seq: seqs[i] as number, event }));
   }
 
@@ -106,7 +115,9 @@ export class SqliteWorkerStore implements Store {
   searchEvents: Store['searchEvents'] = (...args) => this.call('searchEvents', ...args);
   countEvents: Store['countEvents'] = () => this.call('countEvents');
   checkpoint: Store['checkpoint'] = (...args) => this.call('checkpoint', ...args);
-  commitEvaluation: Store['commitEvaluation'] = (...args) => this.call('commitEvaluation', ...args);
+  commitEvaluation: Store['commitEvaluation'] = async (commit) => {
+    await this.callRaw('applyEvaluation', [commit]);
+  };
   listIncidents: Store['listIncidents'] = (...args) => this.call('listIncidents', ...args);
   getIncident: Store['getIncident'] = (...args) => this.call('getIncident', ...args);
   dueNotifications: Store['dueNotifications'] = (...args) => this.call('dueNotifications', ...args);

@@ -4,15 +4,15 @@
  * Calls that arrive together run in one transaction (group commit): under load, a batch of events
  * and the rules' commit for the batch before share one sync to disk instead of paying one each.
  *
- * Appends keep their order even when one fails: each carries how many failed appends its sender
- * had heard of, and one sent before the sender heard of the latest failure is refused unrun
- * (retryable), so no batch is committed after an earlier one that has yet to be retried.
+ * Appends, and the rules' commits, keep their order even when one fails: each carries how many
+ * failed calls of its method its sender had heard of, and one sent before the sender heard of the
+ * latest failure is refused unrun (retryable), so nothing is committed after an earlier write of the
+ * same stream that has yet to be retried.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BulwarkError, Errors } from '@bulwark/errors';
-import type { EventRow } from '../event-rows.js';
 import { SqliteStore, type SqliteStoreOptions } from '../sqlite-store.js';
-import { type Call, type Reply, toWire } from './protocol.js';
+import { type Call, isOrdered, ORDERED, type OrderedMethod, type Reply, toWire } from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('store-worker.js runs as a worker thread');
@@ -27,22 +27,26 @@ try {
   throw error;
 }
 
-type Method = (...args: unknown[]) => Promise<unknown>;
+type Method = (...args: unknown[]) => unknown;
 
-/** Appends that have failed (the sender's count comes with each append). */
-let appendFailures = 0;
+/** Failed calls per ordered method (the sender's count comes with each such call). */
+const failures: Record<OrderedMethod, number> = { appendRows: 0, applyEvaluation: 0 };
 
-function appendRows(rows: EventRow[], failuresSeen: number): number[] {
-  if (failuresSeen < appendFailures) {
+/**
+ * Runs an ordered write, synchronously; refuses it unrun when it was sent before its sender heard
+ * of the latest failure of its method, and counts its own failure.
+ */
+function runOrdered(method: OrderedMethod, call: Call): unknown {
+  if ((call.failuresSeen ?? 0) < failures[method]) {
     throw new BulwarkError(
       Errors.storeUnavailable,
-      'not stored: a batch appended before this one failed, and must be retried first',
+      'not written: an earlier write of the same kind failed, and must be retried first',
     );
   }
   try {
-    return store.appendRows(rows);
+    return (store[method] as Method).apply(store, call.args);
   } catch (error) {
-    appendFailures += 1;
+    failures[method] += 1;
     throw error;
   }
 }
@@ -50,13 +54,10 @@ function appendRows(rows: EventRow[], failuresSeen: number): number[] {
 /** Starts a call; the store's methods do their work before returning their promise. */
 function start(call: Call): Promise<unknown> {
   try {
-    // Rows made on the calling thread (the caller has the events: only their seqs come back).
-    if (call.method === 'appendRows') {
-      return Promise.resolve(appendRows(call.args[0] as EventRow[], call.args[1] as number));
-    }
+    if (isOrdered(call.method)) return Promise.resolve(runOrdered(call.method, call));
     const method = (store as unknown as Record<string, Method>)[call.method];
     if (typeof method !== 'function') throw new Error(`no Store method ${call.method}`);
-    return method.apply(store, call.args);
+    return Promise.resolve(method.apply(store, call.args));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -70,7 +71,7 @@ function reply(call: Call, outcome: Promise<unknown>): Promise<void> {
         id: call.id,
         ok: false,
         error: toWire(error),
-        ...(call.method === 'appendRows' ? { appendFailures } : {}),
+        ...(isOrdered(call.method) ? { failures: failures[call.method] } : {}),
       } satisfies Reply),
   );
 }
@@ -97,7 +98,7 @@ function runQueued(): void {
     grouped.forEach((call, i) => void reply(call, outcomes[i] as Promise<unknown>));
   } catch (error) {
     // The commit failed: none of the group's writes happened, whatever each call saw.
-    if (grouped.some((call) => call.method === 'appendRows')) appendFailures += 1;
+    for (const method of ORDERED) if (grouped.some((call) => call.method === method)) failures[method] += 1;
     for (const call of grouped) void reply(call, Promise.reject(error));
   }
   if (closing !== -1) {
