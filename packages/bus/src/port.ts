@@ -11,11 +11,22 @@ export interface DeliveredMessage<T> {
   value: T;
 }
 
+/** What the bus tells a handler beside the batch. */
+export interface BatchContext {
+  /**
+   * Whether more messages were waiting behind this batch when it was handed over. A handler may
+   * leave work of its own in flight while this is true, to overlap it with the next batch, but must
+   * finish it before resolving a batch where this is false: so a bus with nothing waiting has had
+   * everything handled. An adapter that cannot tell says false.
+   */
+  more: boolean;
+}
+
 /**
  * Handles one batch. Resolving acknowledges the whole batch; rejecting leaves it unacknowledged,
  * and the bus delivers the same batch again after a backoff. Handlers must therefore be idempotent.
  */
-export type BatchHandler<T> = (batch: DeliveredMessage<T>[]) => Promise<void>;
+export type BatchHandler<T> = (batch: DeliveredMessage<T>[], context: BatchContext) => Promise<void>;
 
 export interface SubscribeOptions {
   /** Most messages handed to one handler call. */

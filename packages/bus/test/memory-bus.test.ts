@@ -20,6 +20,30 @@ describe('MemoryBus', () => {
     await bus.close();
   });
 
+  it('tells the handler whether more messages wait behind its batch', async () => {
+    const bus = new MemoryBus();
+    const seen: [number[], boolean][] = [];
+    bus.subscribe<number>(
+      't',
+      'g',
+      async (batch, { more }) => {
+        seen.push([batch.map((m) => m.value), more]);
+      },
+      { maxBatch: 2 },
+    );
+    await bus.publish('t', [{ value: 1 }, { value: 2 }, { value: 3 }, { value: 4 }, { value: 5 }]);
+    await bus.drain();
+    await bus.publish('t', [{ value: 6 }, { value: 7 }]);
+    await bus.drain();
+    expect(seen).toEqual([
+      [[1, 2], true],
+      [[3, 4], true],
+      [[5], false],
+      [[6, 7], false],
+    ]);
+    await bus.close();
+  });
+
   it('redelivers a batch whose handler failed, and holds back later messages until it succeeds', async () => {
     const bus = new MemoryBus();
     const seen: number[][] = [];

@@ -72,7 +72,7 @@ class GroupQueue<T> {
       const batch = this.queue.slice(this.head, this.head + (this.options.maxBatch ?? DEFAULT_MAX_BATCH));
       this.inHand = batch.length;
       try {
-        await this.handler(batch);
+        await this.handler(batch, { more: this.queued > batch.length });
         this.head += batch.length;
         // Drop the handled front once it is most of the array: amortised O(1) per message.
         if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
