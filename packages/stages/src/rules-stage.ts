@@ -16,6 +16,14 @@ import type { SequencedEvent, SnapshotStore, Store } from '@bulwark/store';
 const SNAPSHOT = 'rules-engine';
 /** Events the bus may hold for the rules stage before it lets the oldest go (read back from the store). */
 const MAX_QUEUED = 20_000;
+/**
+ * Batches whose commit may be in flight while the next are evaluated. Under a flood a commit waits
+ * behind the store's big append transactions; without overlap the stage would idle that long per
+ * batch, fall behind the bus's bound and read the events it let go back from the store.
+ */
+const MAX_COMMITS_IN_FLIGHT = 16;
+/** Most events read from the store at once to fill a gap (evaluated as one batch). */
+const GAP_READ = 5_000;
 /** What the stage keeps beside the engine's state in a snapshot. */
 interface SnapshotExtra {
   /** The highest event seq the state reflects. */
@@ -54,13 +62,26 @@ export interface RulesStageOptions {
 /**
  * Evaluates stored events with the rules engine and commits the incident changes and outbox entries
  * of each batch in one transaction; snapshots the engine's state now and then. Events are taken in
- * store order exactly once: anything at or below the checkpoint is skipped, a gap is filled from the
- * store, and on start everything stored after the snapshot's checkpoint is evaluated again.
+ * store order exactly once: anything at or below the evaluated seq is skipped, a gap is filled from
+ * the store, and on start everything stored after the snapshot's checkpoint is evaluated again.
+ *
+ * While the bus has more waiting, a batch's commit may still be in flight when the next is
+ * evaluated (up to MAX_COMMITS_IN_FLIGHT); the store commits them in order and refuses any made
+ * after one that failed. Before a snapshot, a stop, and a batch with nothing behind it, every commit
+ * is awaited; a failed one sends the stage back to its snapshot, as a crash would.
  */
 export class RulesStage {
   private engine: RuleEngine;
-  /** Highest event seq the engine has evaluated (ahead of the durable checkpoint between writes). */
+  /** Highest event seq the engine has evaluated; its commit may be in flight. */
+  private evaluatedSeq = 0;
+  /** Highest event seq whose incidents are committed (ahead of the snapshot between writes). */
   private checkpointSeq = 0;
+  /** Commits in flight, oldest first; each settles after those before it. */
+  private inFlight: Promise<void>[] = [];
+  /** The latest of `inFlight`, which the next commit waits on to record its checkpoint in order. */
+  private lastCommit: Promise<void> = Promise.resolve();
+  /** The first commit that failed since the stage last rebuilt its state. */
+  private commitFailure: { error: unknown } | null = null;
   /** Highest event seq whose rule state is durable (in the latest snapshot). */
   private durableSeq = 0;
   private lastSnapshot = 0;
@@ -90,7 +111,11 @@ export class RulesStage {
     this.subscription = this.options.bus.subscribe<SequencedEvent>(
       Topics.events,
       this.consumer,
-      async (batch) => this.handle(batch.map((message) => message.value)),
+      async (batch, { more }) =>
+        this.handle(
+          batch.map((message) => message.value),
+          more,
+        ),
       {
         maxBatch: this.batchSize,
         // Under a flood the bus would hold every event the rules have yet to see; past this many it
@@ -105,7 +130,34 @@ export class RulesStage {
   async stop(): Promise<void> {
     await this.subscription?.stop();
     this.subscription = null;
+    try {
+      await this.settle();
+    } catch (error) {
+      this.options.log.error(
+        { err: error },
+        'rules stage commit failed: its events are evaluated again on start',
+      );
+      return;
+    }
     if (this.checkpointSeq > this.durableSeq && !this.needsRestore) await this.writeSnapshot();
+  }
+
+  /**
+   * Waits for every commit in flight. If one failed, rebuilds the state from the snapshot (the
+   * events after it are read from the store again) and throws the failure.
+   */
+  private async settle(): Promise<void> {
+    const pending = this.inFlight;
+    this.inFlight = [];
+    await Promise.allSettled(pending);
+    this.lastCommit = Promise.resolve();
+    const failure = this.commitFailure;
+    if (failure === null) return;
+    // The engine has moved past what is durable: rebuild it from the store before going on. If
+    // even that fails, `needsRestore` stays set and the next delivery tries again first.
+    this.needsRestore = true;
+    await this.restore().catch(() => undefined);
+    throw failure.error;
   }
 
   /**
@@ -176,7 +228,7 @@ export class RulesStage {
     ];
   }
 
-  /** Highest event seq evaluated (its incidents committed; its rule state at the latest write). */
+  /** Highest event seq whose incidents are committed (its rule state at the latest snapshot). */
   get checkpoint(): number {
     return this.checkpointSeq;
   }
@@ -209,45 +261,62 @@ export class RulesStage {
         checkpoint = 0;
       }
     }
+    this.evaluatedSeq = checkpoint;
     this.checkpointSeq = checkpoint;
     this.durableSeq = checkpoint;
     this.engine = engine;
+    this.commitFailure = null;
     this.needsRestore = false;
   }
 
   private async catchUp(): Promise<void> {
     let caughtUp = 0;
     for (;;) {
-      const batch = await this.options.store.eventsAfter(this.checkpointSeq, this.batchSize);
+      const batch = await this.options.store.eventsAfter(this.evaluatedSeq, this.batchSize);
       if (batch.length === 0) break;
       await this.evaluate(batch, batch.length < this.batchSize);
       caughtUp += batch.length;
     }
+    await this.settle();
     if (caughtUp > 0)
       this.options.log.info({ events: caughtUp }, 'evaluated events stored before the restart');
   }
 
-  private async handle(delivered: SequencedEvent[]): Promise<void> {
+  /** `more`: the bus has more waiting, so this batch's commit may be left in flight. */
+  private async handle(delivered: SequencedEvent[], more: boolean): Promise<void> {
+    if (this.commitFailure !== null) await this.settle();
     if (this.needsRestore) await this.restore();
-    const fresh = delivered.filter((entry) => entry.seq > this.checkpointSeq).sort((a, b) => a.seq - b.seq);
-    if (fresh.length === 0) return;
-    const contiguous = fresh.every((entry, index) => entry.seq === this.checkpointSeq + index + 1);
+    const fresh = delivered.filter((entry) => entry.seq > this.evaluatedSeq).sort((a, b) => a.seq - b.seq);
+    const contiguous = fresh.every((entry, index) => entry.seq === this.evaluatedSeq + index + 1);
+    // Held-back incident updates go out on a short batch with nothing behind it: `more` alone turns
+    // false now and then in a flood the stage keeps up with, and flushing each time costs the store.
+    const idle = !more && delivered.length < this.batchSize;
     if (contiguous) {
-      await this.evaluate(fresh, delivered.length < this.batchSize);
-      return;
+      if (fresh.length > 0) await this.evaluate(fresh, idle);
+    } else {
+      // Something is missing (let go by the bus, or published out of order): read it from the store,
+      // in big reads with the next under way while one is evaluated, because under a flood each read
+      // waits its turn behind the store's appends: one at a time, the stage would never catch up.
+      const upTo = (fresh[fresh.length - 1] as SequencedEvent).seq;
+      const read = (after: number) => this.options.store.eventsAfter(after, Math.min(GAP_READ, upTo - after));
+      let next = read(this.evaluatedSeq);
+      while (this.evaluatedSeq < upTo) {
+        const batch = await next;
+        if (batch.length === 0) break;
+        const last = (batch[batch.length - 1] as SequencedEvent).seq;
+        next = last < upTo ? read(last) : Promise.resolve([]);
+        next.catch(() => undefined); // awaited on the next turn, unless evaluating this batch throws
+        await this.evaluate(batch, idle && last >= upTo);
+      }
     }
-    // Something is missing (lost in transit, or published out of order): read it from the store.
-    const upTo = (fresh[fresh.length - 1] as SequencedEvent).seq;
-    while (this.checkpointSeq < upTo) {
-      const batch = await this.options.store.eventsAfter(this.checkpointSeq, this.batchSize);
-      if (batch.length === 0) break;
-      await this.evaluate(batch, batch.length < this.batchSize);
-    }
+    if (!more) await this.settle();
   }
 
   /**
-   * Evaluates a batch and commits what it changed. `caughtUp` (a batch short of full: nothing more is
-   * waiting) also commits the incident updates the engine held back under load (`rules.update_every`).
+   * Evaluates a batch and starts the commit of what it changed; waits for the oldest commit when
+   * too many are in flight, and for all of them when a snapshot is due. `caughtUp` (nothing more
+   * is waiting) also commits the incident updates the engine held back under load
+   * (`rules.update_every`).
    */
   private async evaluate(batch: SequencedEvent[], caughtUp: boolean): Promise<void> {
     const changes: IncidentChange[] = this.engine.evaluate(batch.map((entry) => entry.event));
@@ -257,27 +326,37 @@ export class RulesStage {
     const now = this.now().toISOString();
     const notifications = changes.flatMap((change) => planNotifications(change, this.options.routes, now));
     const checkpoint = (batch[batch.length - 1] as SequencedEvent).seq;
-    try {
-      await this.options.store.commitEvaluation({
-        consumer: this.consumer,
-        incidents,
-        resolved,
-        notifications,
-      });
-    } catch (error) {
-      // The engine has moved past what is durable: rebuild it from the store before going on. If
-      // even that fails, `needsRestore` stays set and the next delivery tries again first.
-      this.needsRestore = true;
-      await this.restore().catch(() => undefined);
-      throw error;
-    }
-    this.checkpointSeq = checkpoint;
-    if (this.now().getTime() - this.lastSnapshot >= this.snapshotEveryMs) await this.writeSnapshot();
-    if (incidents.length > 0) {
-      await this.options.bus.publish(
-        Topics.incidents,
-        incidents.map((incident) => ({ key: incident.id, value: incident })),
-      );
+    this.evaluatedSeq = checkpoint;
+    const committed = this.options.store.commitEvaluation({
+      consumer: this.consumer,
+      incidents,
+      resolved,
+      notifications,
+    });
+    const before = this.lastCommit;
+    const commit = (async () => {
+      await committed;
+      await before;
+      this.checkpointSeq = checkpoint;
+      if (incidents.length > 0) {
+        await this.options.bus.publish(
+          Topics.incidents,
+          incidents.map((incident) => ({ key: incident.id, value: incident })),
+        );
+      }
+    })();
+    // Noted as soon as it is known. Commits made before that are refused by the store, which commits
+    // in order; and evaluated again after the restore in any case.
+    commit.catch((error: unknown) => {
+      this.commitFailure ??= { error };
+    });
+    this.lastCommit = commit;
+    this.inFlight.push(commit);
+    if (this.inFlight.length > MAX_COMMITS_IN_FLIGHT) await this.inFlight.shift()?.catch(() => undefined);
+    if (this.commitFailure !== null) await this.settle();
+    if (this.now().getTime() - this.lastSnapshot >= this.snapshotEveryMs) {
+      await this.settle();
+      await this.writeSnapshot();
     }
   }
 }

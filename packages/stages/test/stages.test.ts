@@ -228,6 +228,53 @@ describe('RulesStage', () => {
     await bus.close();
     await store.close();
   });
+
+  it('evaluates the next batches while commits are in flight, and starts over from its snapshot when one fails', async () => {
+    const dir = dataDir();
+    const store = new SqliteStore({ dataDir: dir });
+    const bus = new MemoryBus();
+    const original = store.commitEvaluation.bind(store);
+    let inFlight = 0;
+    let most = 0;
+    let failNext = true;
+    store.commitEvaluation = async (commit: EvaluationCommit) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (failNext && commit.incidents.length > 0) {
+          failNext = false;
+          throw new Error('disk hiccup');
+        }
+        return await original(commit);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const errors: string[] = [];
+    const stage = new RulesStage({
+      store,
+      snapshots: new FileSnapshotStore(path.join(dir, 'state')),
+      bus,
+      createEngine: () => new RuleEngine({ rules: RULES }),
+      routes,
+      log: { ...silent, error: (_fields, message) => errors.push(message) },
+      batchSize: 2,
+    });
+    await stage.start();
+    await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.7', 12));
+    await bus.drain();
+    expect(most).toBeGreaterThan(1);
+    expect(failNext).toBe(false);
+    expect(errors).toContain('rules stage batch failed');
+    expect(stage.checkpoint).toBe(12);
+    const { items } = await store.listIncidents({ limit: 10 });
+    expect(items.map((i) => i.count)).toEqual([12]);
+    expect(await store.listNotifications(items[0]?.id as string)).toHaveLength(1);
+    await stage.stop();
+    await bus.close();
+    await store.close();
+  });
 });
 
 describe('NotifyStage', () => {
