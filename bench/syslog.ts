@@ -6,7 +6,8 @@
  *
  * The service runs as `bulwark start` with a fresh data directory and its defaults (synchronous=FULL,
  * batches of 1000); the rules engine evaluates everything as it arrives. Timing starts when the
- * generator starts and ends when the service's classified-event count reaches N.
+ * generator starts and ends when the service's classified-event count reaches N; then it goes on
+ * until the rules engine has committed its evaluation of all N (its checkpoint), and reports when.
  *
  *   --profile DIR        CPU profiles of the service (every thread, `node --cpu-prof`) into DIR
  *   --node-options OPTS  more options for the service's node (e.g. "--max-old-space-size=4096")
@@ -82,16 +83,25 @@ async function startService(
   };
 }
 
-async function stored(url: string): Promise<number> {
+async function metricsText(url: string): Promise<string> {
   const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } });
-  const text = await response.text();
+  return response.text();
+}
+
+async function stored(url: string): Promise<number> {
   let total = 0;
-  for (const match of text.matchAll(
+  for (const match of (await metricsText(url)).matchAll(
     /^bulwark_classified_events_total\{[^}]*transport="syslog"[^}]*\} (\d+)$/gm,
   )) {
     total += Number(match[1]);
   }
   return total;
+}
+
+/** The highest event seq whose evaluation the rules stage has committed (seqs start at 1 here). */
+async function evaluated(url: string): Promise<number> {
+  const match = /^bulwark_rules_checkpoint_seq\{[^}]*\} (\d+)$/m.exec(await metricsText(url));
+  return match ? Number(match[1]) : 0;
 }
 
 /**
@@ -151,11 +161,18 @@ try {
   }
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
   const serviceCpu = cpuBetween(serviceBefore, cpuOf(pid));
+  const behind = messages - (await evaluated(started.url));
+  while ((await evaluated(started.url)) < messages) await new Promise((resolve) => setTimeout(resolve, 50));
+  const rulesSeconds = Number(process.hrtime.bigint() - began) / 1e9;
+  const rulesCpu = cpuBetween(serviceBefore, cpuOf(pid));
   if ((await sent) !== 0) throw new Error('the load generator failed');
   process.stdout.write(
     `syslog TCP into standalone, events stored: ${messages.toLocaleString('en-US')} messages over ${connections} connection(s) in ${seconds.toFixed(2)} s = ${Math.round(messages / seconds).toLocaleString('en-US')} messages/s\n`,
   );
   process.stdout.write(`${cpuReport(serviceCpu, pid, cpuBetween(generatorBefore, generatorCpu).total)}\n`);
+  process.stdout.write(
+    `rules engine: ${behind.toLocaleString('en-US')} events behind then, all evaluated at ${rulesSeconds.toFixed(2)} s = ${Math.round(messages / rulesSeconds).toLocaleString('en-US')} events/s end to end; service CPU until then ${((rulesCpu.total * 1e6) / messages).toFixed(1)} µs per message\n`,
+  );
 } finally {
   await stop();
   rmSync(dataDir, { recursive: true, force: true });
