@@ -141,7 +141,7 @@ describe('RowSet', () => {
       const row = rows.create(space.intern(key), 1000 + i, i);
       const base = rows.select(row);
       rows.numbers[base + 3] = i * 10;
-      rows.objects[row] = [i];
+      rows.objects.set(row, [i]);
     }
     space.settle();
     const parts = new SnapshotParts();
@@ -159,7 +159,7 @@ describe('RowSet', () => {
       const row = restored.row(other.find(key));
       const base = restored.select(row);
       expect(restored.numbers[base + 3], key).toBe(i * 10);
-      expect(restored.objects[row], key).toEqual([i]);
+      expect(restored.objects.get(row), key).toEqual([i]);
     }
     expect(restored.size).toBe(4);
     expect(new RowSet(new KeySpace(), 6).restore(dump.rows, parts, remap)).toBe(false);

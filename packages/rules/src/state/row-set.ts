@@ -28,6 +28,9 @@ export interface RowsDump {
  * first event and freed when the detector is done with it or the key goes idle. A row is a run of
  * Float64 columns (event time last touched, tick last touched, the key's id, then the detector's
  * own, event ids among them as pairs of columns read as 32-bit words), and optionally one object.
+ * Objects are for the few keys that outgrow their row: they are kept by row in a Map (an array
+ * indexed by rows in the hundreds of thousands goes to dictionary mode, and every freed row used to
+ * add an entry to it), so a detector looks one up only when its row says there is one.
  * Rows are found through the key's record in its space (one cache line for all the rules of the
  * space); only keys with state cost a row.
  *
@@ -39,7 +42,8 @@ export class RowSet<O = unknown> {
   numbers: Float64Array;
   /** The same memory as `numbers`, as 32-bit words: where event ids are written. */
   words: Uint32Array;
-  objects: (O | undefined)[] = [];
+  /** The objects of the rows that have one, by row. */
+  readonly objects = new Map<number, O>();
   /** This set's column in the space's key records. */
   readonly column: number;
   private readonly numberChunks: Float64Array[] = [];
@@ -152,10 +156,10 @@ export class RowSet<O = unknown> {
       .slice(0, Math.ceil(this.high / CHUNK_ROWS))
       .map((chunk) => parts.add(chunk));
     const objects: RowsDump['objects'] = [];
-    for (let row = 0; row < this.objects.length; row += 1) {
-      const object = this.objects[row];
-      if (object !== undefined && this.keyIdOf(row) >= 0) objects.push([row, encode(object)]);
+    for (const [row, object] of this.objects) {
+      if (this.keyIdOf(row) >= 0) objects.push([row, encode(object)]);
     }
+    objects.sort((a, b) => a[0] - b[0]);
     return { stride: this.stride, high: this.high, chunks, objects };
   }
 
@@ -195,7 +199,7 @@ export class RowSet<O = unknown> {
       this.live += 1;
     }
     for (const [row, object] of dump.objects) {
-      if (row < this.high && this.keyIdOf(row) >= 0) this.objects[row] = decode(object);
+      if (row < this.high && this.keyIdOf(row) >= 0) this.objects.set(row, decode(object));
     }
     this.select(0);
     return true;
@@ -207,7 +211,7 @@ export class RowSet<O = unknown> {
 
   private freeRow(row: number, id: number): void {
     (this.numberChunks[row >>> CHUNK_BITS] as Float64Array)[(row & CHUNK_MASK) * this.stride + KEY] = -1;
-    if (this.objects.length > row) this.objects[row] = undefined;
+    if (this.objects.size > 0) this.objects.delete(row);
     this.free.push(row);
     this.live -= 1;
     this.space.clearRow(id, this.column);
