@@ -83,6 +83,7 @@ export class RowSet<O = unknown> {
   /** A new, zeroed row for key `id` (which has none), touched at `t` and `tick`; selected. */
   create(id: number, t: number, tick: number): number {
     let row = this.free.pop();
+    const reused = row !== undefined;
     if (row === undefined) {
       if (this.high === this.numberChunks.length * CHUNK_ROWS) this.addChunk();
       row = this.high;
@@ -91,7 +92,9 @@ export class RowSet<O = unknown> {
     this.space.setRow(id, this.column, row);
     this.live += 1;
     const base = this.select(row);
-    this.numbers.fill(0, base, base + this.stride);
+    // Rows past the high mark were never written: zero already. Not clearing them spares reading
+    // in the lines of the row that the detector does not write yet.
+    if (reused) this.numbers.fill(0, base, base + this.stride);
     this.numbers[base + TOUCHED] = t;
     this.numbers[base + SEEN] = tick;
     this.numbers[base + KEY] = id;
