@@ -133,6 +133,22 @@ describe('RowSet', () => {
     expect(space.find('10.1.7.207')).toBeGreaterThanOrEqual(0);
   });
 
+  it('frees a row stamped back to an earlier time on the next sweep past it', () => {
+    const space = new KeySpace();
+    const rows = new RowSet(space, 4);
+    const old = rows.create(space.intern('10.0.0.1'), 1000, 1);
+    rows.create(space.intern('10.0.0.2'), 1000, 2);
+    space.settle();
+    rows.sweep(900, 0);
+    expect(rows.size).toBe(2);
+    rows.stamp(old, 100, 0);
+    rows.sweep(900, 0);
+    expect(rows.size).toBe(1);
+    expect(space.find('10.0.0.1')).toBe(-1);
+    rows.sweep(1001, 10);
+    expect(rows.size).toBe(0);
+  });
+
   it('comes back from a snapshot under the ids of the space it is restored to', () => {
     const space = new KeySpace();
     const rows = new RowSet<number[]>(space, 5);

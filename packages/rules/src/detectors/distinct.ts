@@ -344,9 +344,7 @@ export class DistinctDetector implements Detector {
     const id = this.space.intern(key);
     const rows = this.rows;
     const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, Number(saved[0]), Number(saved[1]));
-    const base = rows.select(row);
-    rows.numbers[base + TOUCHED] = Number(saved[0]);
-    rows.numbers[base + SEEN] = Number(saved[1]);
+    rows.stamp(row, Number(saved[0]), Number(saved[1]));
     this.write(row, kept.length);
   }
 

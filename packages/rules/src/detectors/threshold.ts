@@ -203,10 +203,9 @@ export class ThresholdDetector implements Detector {
     const touched = Number(saved[0]);
     const seen = Number(saved[1]);
     const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, touched, seen);
+    rows.stamp(row, touched, seen);
     const base = rows.select(row);
     const numbers = rows.numbers;
-    numbers[base + TOUCHED] = touched;
-    numbers[base + SEEN] = seen;
     const events = (saved.length - SAVED_HEAD) / SAVED_EVENT;
     const skip = Math.max(0, events - this.kept);
     const held = events - skip;

@@ -51,6 +51,12 @@ export class RowSet<O = unknown> {
   private readonly free: number[] = [];
   private high = 0;
   private live = 0;
+  /**
+   * No live row was last touched before this (event time; NaN when unknown): a sweep with a bar no
+   * later has nothing to free and skips reading every row (a rule with a window of hours would
+   * otherwise read all its rows every few minutes to free none).
+   */
+  private oldest = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly space: KeySpace,
@@ -98,7 +104,21 @@ export class RowSet<O = unknown> {
     this.numbers[base + TOUCHED] = t;
     this.numbers[base + SEEN] = tick;
     this.numbers[base + KEY] = id;
+    this.lower(t);
     return row;
+  }
+
+  /** Sets `row`'s event time and tick last touched to these, earlier or not (a key's state loaded back); selects it. */
+  stamp(row: number, t: number, tick: number): void {
+    const base = this.select(row);
+    this.numbers[base + TOUCHED] = t;
+    this.numbers[base + SEEN] = tick;
+    this.lower(t);
+  }
+
+  /** Keeps `oldest` a lower bound with a row touched at `t` (NaN included: then nothing is skipped). */
+  private lower(t: number): void {
+    if (!(t >= this.oldest)) this.oldest = t;
   }
 
   /** Marks `row` touched at event time `t` (if later than before) and `tick`; selects it. */
@@ -130,15 +150,21 @@ export class RowSet<O = unknown> {
 
   /** Frees rows last touched before `before` (event time) and not after tick `sparedAfter`. */
   sweep(before: number, sparedAfter: number): void {
+    if (before <= this.oldest) return;
+    let oldest = Number.POSITIVE_INFINITY;
     for (let row = 0; row < this.high; row += 1) {
       const numbers = this.numberChunks[row >>> CHUNK_BITS] as Float64Array;
       const base = (row & CHUNK_MASK) * this.stride;
       const id = numbers[base + KEY] as number;
       if (id < 0) continue;
-      if ((numbers[base + TOUCHED] as number) >= before || (numbers[base + SEEN] as number) > sparedAfter)
+      const touched = numbers[base + TOUCHED] as number;
+      if (touched >= before || (numbers[base + SEEN] as number) > sparedAfter) {
+        if (!(touched >= oldest)) oldest = touched;
         continue;
+      }
       this.freeRow(row, id);
     }
+    this.oldest = oldest;
   }
 
   /** Frees every row and gives the column back: the rule is gone. */
@@ -200,6 +226,7 @@ export class RowSet<O = unknown> {
       }
       this.space.setRow(id, this.column, row);
       this.live += 1;
+      this.lower(numbers[at - KEY + TOUCHED] as number);
     }
     for (const [row, object] of dump.objects) {
       if (row < this.high && this.keyIdOf(row) >= 0) this.objects.set(row, decode(object));
