@@ -33,6 +33,7 @@ function timeColumn(i: number, idSlots: number): number {
 function idColumn(j: number): number {
   return SLOTS + j * 3 + 1;
 }
+
 /** In the merge area, per event: its time and its id (three columns). */
 const EVENT_WIDTH = 3;
 const TIME = 0;
