@@ -127,6 +127,42 @@ describe('RuleEngine', () => {
     ]);
   });
 
+  it('reads threshold rows of the layout before ids were interleaved with times', () => {
+    const engine = new RuleEngine({ rules: RULE(12) });
+    engine.evaluate([
+      ...[0, 1, 2, 3, 4, 5, 6, 7].map((s) => failure('192.0.2.9', s)),
+      ...[0, 1].map((s) => failure('192.0.2.10', s)),
+    ]);
+    const snapshot = decodeSnapshot(
+      new Uint8Array(Buffer.concat(encodeSnapshot(engine.snapshot()))),
+    ).snapshot;
+    // Back to the old layout: 11 times, then 5 ids of two columns, after the 4 columns every row starts with.
+    const state = (snapshot.meta as { rules: { state: Record<string, unknown> }[] }).rules[0]?.state as {
+      layout?: number;
+      rows: { stride: number; high: number; chunks: number[] };
+    };
+    delete state.layout;
+    const chunk = snapshot.parts[state.rows.chunks[0] as number] as Float64Array;
+    const words = new Uint32Array(chunk.buffer, chunk.byteOffset, chunk.length * 2);
+    for (let row = 0; row < state.rows.high; row += 1) {
+      const base = row * state.rows.stride;
+      const now = words.slice(base * 2, (base + state.rows.stride) * 2);
+      const time = (i: number) => 4 + (i < 5 ? i * 3 : 10 + i);
+      for (let i = 0; i < 11; i += 1)
+        words.set(now.subarray(time(i) * 2, time(i) * 2 + 2), (base + 4 + i) * 2);
+      for (let j = 0; j < 5; j += 1)
+        words.set(now.subarray((5 + j * 3) * 2, (5 + j * 3) * 2 + 4), (base + 15 + j * 2) * 2);
+    }
+    const restored = new RuleEngine({ rules: RULE(12) });
+    restored.restore(snapshot);
+    const next = [8, 9, 10, 11].map((s) => failure('192.0.2.9', s));
+    const [expected, got] = [engine.evaluate(next), restored.evaluate(next)];
+    expect(got.map((c) => [c.type, c.incident.count, c.incident.evidence])).toEqual(
+      expected.map((c) => [c.type, c.incident.count, c.incident.evidence]),
+    );
+    expect(got.map((c) => c.type)).toEqual(['opened']);
+  });
+
   it('refuses bytes that are not a snapshot', () => {
     expect(() => decodeSnapshot(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]))).toThrow(/not a snapshot/);
     const pieces = encodeSnapshot(new RuleEngine({ rules: RULE(5) }).snapshot());

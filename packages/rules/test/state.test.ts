@@ -133,6 +133,22 @@ describe('RowSet', () => {
     expect(space.find('10.1.7.207')).toBeGreaterThanOrEqual(0);
   });
 
+  it('frees a row stamped back to an earlier time on the next sweep past it', () => {
+    const space = new KeySpace();
+    const rows = new RowSet(space, 4);
+    const old = rows.create(space.intern('10.0.0.1'), 1000, 1);
+    rows.create(space.intern('10.0.0.2'), 1000, 2);
+    space.settle();
+    rows.sweep(900, 0);
+    expect(rows.size).toBe(2);
+    rows.stamp(old, 100, 0);
+    rows.sweep(900, 0);
+    expect(rows.size).toBe(1);
+    expect(space.find('10.0.0.1')).toBe(-1);
+    rows.sweep(1001, 10);
+    expect(rows.size).toBe(0);
+  });
+
   it('comes back from a snapshot under the ids of the space it is restored to', () => {
     const space = new KeySpace();
     const rows = new RowSet<number[]>(space, 5);
@@ -141,7 +157,7 @@ describe('RowSet', () => {
       const row = rows.create(space.intern(key), 1000 + i, i);
       const base = rows.select(row);
       rows.numbers[base + 3] = i * 10;
-      rows.objects[row] = [i];
+      rows.objects.set(row, [i]);
     }
     space.settle();
     const parts = new SnapshotParts();
@@ -159,7 +175,7 @@ describe('RowSet', () => {
       const row = restored.row(other.find(key));
       const base = restored.select(row);
       expect(restored.numbers[base + 3], key).toBe(i * 10);
-      expect(restored.objects[row], key).toEqual([i]);
+      expect(restored.objects.get(row), key).toEqual([i]);
     }
     expect(restored.size).toBe(4);
     expect(new RowSet(new KeySpace(), 6).restore(dump.rows, parts, remap)).toBe(false);

@@ -40,6 +40,14 @@ interface Spilled {
  */
 type Saved = (number | string)[];
 
+/**
+ * The arrays a row's `count` values were moved to, if they were: only a key with more values than
+ * fit in its row has them, so most rows are never looked up.
+ */
+function spilledOf(rows: RowSet<Spilled>, row: number, count: number): Spilled | undefined {
+  return count > INLINE_VALUES ? rows.objects.get(row) : undefined;
+}
+
 /** Copies `count` words. */
 function copyWords(from: Uint32Array, fromAt: number, to: Uint32Array, toAt: number, count: number): void {
   for (let i = 0; i < count; i += 1) to[toAt + i] = from[fromAt + i] as number;
@@ -114,11 +122,11 @@ export class DistinctDetector implements Detector {
     const w = this.width;
 
     // The values are worked on where they are: in the row, or in the key's own arrays once spilled.
-    let spilled = rows.objects[row];
+    let count = row64[base + COUNT] as number;
+    let spilled = spilledOf(rows, row, count);
     let values = spilled === undefined ? row64 : spilled.numbers;
     let words = spilled === undefined ? rows.words : spilled.words;
     let first = spilled === undefined ? base + VALUES : 0;
-    let count = row64[base + COUNT] as number;
 
     // Times before the window go; values left with none go.
     const since = o.t - this.spec.window;
@@ -150,7 +158,7 @@ export class DistinctDetector implements Detector {
         const numbers = new Float64Array((this.maxValues + 1) * w);
         spilled = { numbers, words: new Uint32Array(numbers.buffer) };
         copyWords(words, first * 2, spilled.words, 0, count * w * 2);
-        rows.objects[row] = spilled;
+        rows.objects.set(row, spilled);
         values = spilled.numbers;
         words = spilled.words;
         first = 0;
@@ -205,7 +213,7 @@ export class DistinctDetector implements Detector {
     if (spilled !== undefined && count <= INLINE_VALUES) {
       // Few enough again: back into the row.
       copyWords(words, 0, rows.words, (base + VALUES) * 2, count * w * 2);
-      rows.objects[row] = undefined;
+      rows.objects.delete(row);
     }
     row64[base + COUNT] = count;
     return verdict;
@@ -243,7 +251,7 @@ export class DistinctDetector implements Detector {
     const rows = this.rows;
     const base = rows.select(row);
     const count = rows.numbers[base + COUNT] as number;
-    const spilled = rows.objects[row];
+    const spilled = spilledOf(rows, row, count);
     const size = count * this.width * 2;
     if (spilled !== undefined) copyWords(spilled.words, 0, this.workWords, 0, size);
     else copyWords(rows.words, (base + VALUES) * 2, this.workWords, 0, size);
@@ -257,16 +265,16 @@ export class DistinctDetector implements Detector {
     const size = count * this.width * 2;
     rows.numbers[base + COUNT] = count;
     if (count > INLINE_VALUES) {
-      let spilled = rows.objects[row];
+      let spilled = rows.objects.get(row);
       if (spilled === undefined) {
         const numbers = new Float64Array((this.maxValues + 1) * this.width);
         spilled = { numbers, words: new Uint32Array(numbers.buffer) };
-        rows.objects[row] = spilled;
+        rows.objects.set(row, spilled);
       }
       copyWords(this.workWords, 0, spilled.words, 0, size);
       return;
     }
-    rows.objects[row] = undefined;
+    rows.objects.delete(row);
     copyWords(this.workWords, 0, rows.words, (base + VALUES) * 2, size);
   }
 
@@ -336,9 +344,7 @@ export class DistinctDetector implements Detector {
     const id = this.space.intern(key);
     const rows = this.rows;
     const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, Number(saved[0]), Number(saved[1]));
-    const base = rows.select(row);
-    rows.numbers[base + TOUCHED] = Number(saved[0]);
-    rows.numbers[base + SEEN] = Number(saved[1]);
+    rows.stamp(row, Number(saved[0]), Number(saved[1]));
     this.write(row, kept.length);
   }
 

@@ -14,6 +14,14 @@ const INLINE_KNOWN = 4;
 const KEYS = FIRST_COLUMN + 1;
 
 /**
+ * The array a key's `count` known values were moved to, if they were: only a key with more than
+ * fit in its row has one, so most rows are never looked up.
+ */
+function ownOf(rows: RowSet<Float64Array>, row: number, count: number): Float64Array | undefined {
+  return count > INLINE_KNOWN ? rows.objects.get(row) : undefined;
+}
+
+/**
  * `first_seen`: a value of `field` never seen before for a key (a new address for a user). A key
  * with no history gets a baseline, not an alert; nothing alerts while the rule is still learning
  * (`learning` of event time from the first event it saw); and with `known_if_shared_by`, a value
@@ -72,13 +80,13 @@ export class FirstSeenDetector implements Detector {
     else rows.touch(row, o.t, o.tick);
     const base = rows.select(row);
     const numbers = rows.numbers;
-    const list = rows.objects[row];
+    let count = numbers[base + COUNT] as number;
+    const list = ownOf(rows, row, count);
     const known = list ?? numbers;
     const first = list === undefined ? base + KNOWN : 0;
 
     // Values not seen for `remember` are forgotten.
     const forgetBefore = o.t - this.spec.remember;
-    let count = numbers[base + COUNT] as number;
     let kept = 0;
     for (let i = 0; i < count; i += 1) {
       const at = first + i * 2;
@@ -125,7 +133,7 @@ export class FirstSeenDetector implements Detector {
       // move to an array of their own, with room for all.
       const own = new Float64Array((Math.max(this.spec.max_values, count) + 1) * 2);
       own.set(list.subarray(first, first + count * 2));
-      rows.objects[row] = own;
+      rows.objects.set(row, own);
       list = own;
       at = 0;
     }
@@ -150,7 +158,7 @@ export class FirstSeenDetector implements Detector {
     const numbers = rows.numbers;
     if (list !== numbers && count <= INLINE_KNOWN) {
       numbers.set(list.subarray(first, first + count * 2), base + KNOWN);
-      rows.objects[row] = undefined;
+      rows.objects.delete(row);
     }
     numbers[base + COUNT] = count;
   }
@@ -186,8 +194,8 @@ export class FirstSeenDetector implements Detector {
     if (row < 0) return undefined;
     const base = this.rows.select(row);
     const numbers = this.rows.numbers;
-    const list = this.rows.objects[row];
     const count = numbers[base + COUNT] as number;
+    const list = ownOf(this.rows, row, count);
     const saved = [numbers[base + TOUCHED] as number, numbers[base + SEEN] as number];
     const known = list ?? numbers;
     const first = list === undefined ? base + KNOWN : 0;
@@ -243,9 +251,9 @@ export class FirstSeenDetector implements Detector {
     if (count > INLINE_KNOWN) {
       const own = new Float64Array((this.spec.max_values + 1) * 2);
       own.set(known);
-      rows.objects[row] = own;
+      rows.objects.set(row, own);
     } else {
-      rows.objects[row] = undefined;
+      rows.objects.delete(row);
       rows.numbers.set(known, base + KNOWN);
     }
     rows.numbers[base + COUNT] = count;

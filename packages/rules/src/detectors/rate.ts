@@ -190,11 +190,12 @@ export class RateDetector implements Detector {
     const id = this.space.intern(key);
     const rows = this.rows;
     const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, Number(saved[0]), Number(saved[1]));
+    rows.stamp(row, Number(saved[0]), Number(saved[1]));
     const base = rows.select(row);
     const n = rows.numbers;
-    const columns = [TOUCHED, SEEN, BUCKET, EVENTS, FIRST, NORMAL, BUCKETS, HIGH];
+    const columns = [BUCKET, EVENTS, FIRST, NORMAL, BUCKETS, HIGH];
     columns.forEach((column, i) => {
-      n[base + column] = Number(saved[i]);
+      n[base + column] = Number(saved[2 + i]);
     });
     const events = (saved.length - SAVED_HEAD) / SAVED_EVENT;
     const skip = Math.max(0, events - KEPT_REFS);

@@ -13,11 +13,27 @@ import {
 } from './detector.js';
 
 /**
- * Columns: how many events the row holds, their times (oldest first), then the ids of the latest
- * of them (at most KEPT_REFS, two columns each, the last id being the latest event's).
+ * Columns: how many events the row holds, then a slot per event (oldest first): its time, and in
+ * the first `idSlots` slots an id after it (two columns). The ids are those of the latest events (at
+ * most KEPT_REFS, the last being the latest event's). A key with few events, as most are, has all
+ * it holds in the first columns of its row: an event reads one or two cache lines of it, where times
+ * first and ids after them took two or three.
  */
 const COUNT = FIRST_COLUMN;
-const TIMES = FIRST_COLUMN + 1;
+const SLOTS = FIRST_COLUMN + 1;
+/** `layout` of a snapshot's rows as above; ones without were times first, then ids (`relayout`). */
+const LAYOUT = 2;
+
+/** Column of held event `i`'s time, in a row with `idSlots` ids. */
+function timeColumn(i: number, idSlots: number): number {
+  return SLOTS + (i < idSlots ? i * 3 : idSlots * 2 + i);
+}
+
+/** Column of id `j` (of the latest `idSlots` events, oldest first). */
+function idColumn(j: number): number {
+  return SLOTS + j * 3 + 1;
+}
+
 /** In the merge area, per event: its time and its id (three columns). */
 const EVENT_WIDTH = 3;
 const TIME = 0;
@@ -71,7 +87,7 @@ export class ThresholdDetector implements Detector {
   }
 
   private makeRows(): RowSet {
-    return new RowSet(this.space, TIMES + this.kept + this.idSlots * 2);
+    return new RowSet(this.space, SLOTS + this.kept + this.idSlots * 2);
   }
 
   reconfigure(rule: CompiledRule): void {
@@ -106,20 +122,20 @@ export class ThresholdDetector implements Detector {
     const numbers = rows.numbers;
     const words = rows.words;
     const held = numbers[base + COUNT] as number;
-    const ids = base + TIMES + this.kept;
+    const idSlots = this.idSlots;
     const merged = this.merged;
     const mergedWords = this.mergedWords;
 
     // Merge the event into the held ones, in time order (events may arrive out of order). Ids are
     // copied as 32-bit words: they are bit patterns that must not pass through a number.
     let at = held;
-    while (at > 0 && (numbers[base + TIMES + at - 1] as number) > o.t) at -= 1;
-    const withId = held - Math.min(held, this.idSlots);
+    while (at > 0 && (numbers[base + timeColumn(at - 1, idSlots)] as number) > o.t) at -= 1;
+    const withId = held - Math.min(held, idSlots);
     for (let i = 0; i < held; i += 1) {
       const to = (i < at ? i : i + 1) * EVENT_WIDTH;
-      merged[to + TIME] = numbers[base + TIMES + i] as number;
+      merged[to + TIME] = numbers[base + timeColumn(i, idSlots)] as number;
       if (i < withId) clearId(mergedWords, (to + ID) * 2);
-      else copyWords(words, (ids + (i - withId) * 2) * 2, mergedWords, (to + ID) * 2, 4);
+      else copyWords(words, (base + idColumn(i - withId)) * 2, mergedWords, (to + ID) * 2, 4);
     }
     merged[at * EVENT_WIDTH + TIME] = o.t;
     this.rows.eventIds.write(mergedWords, (at * EVENT_WIDTH + ID) * 2, o.event['event.id']);
@@ -145,10 +161,10 @@ export class ThresholdDetector implements Detector {
     }
     numbers[base + COUNT] = inWindow;
     for (let i = 0; i < inWindow; i += 1)
-      numbers[base + TIMES + i] = merged[(drop + i) * EVENT_WIDTH + TIME] as number;
-    const keep = Math.min(inWindow, this.idSlots);
+      numbers[base + timeColumn(i, idSlots)] = merged[(drop + i) * EVENT_WIDTH + TIME] as number;
+    const keep = Math.min(inWindow, idSlots);
     for (let j = 0; j < keep; j += 1) {
-      copyWords(mergedWords, ((total - keep + j) * EVENT_WIDTH + ID) * 2, words, (ids + j * 2) * 2, 4);
+      copyWords(mergedWords, ((total - keep + j) * EVENT_WIDTH + ID) * 2, words, (base + idColumn(j)) * 2, 4);
     }
     return null;
   }
@@ -163,19 +179,19 @@ export class ThresholdDetector implements Detector {
     const withId = held - Math.min(held, this.idSlots);
     const saved: Saved = [numbers[base + TOUCHED] as number, numbers[base + SEEN] as number];
     for (let i = 0; i < held; i += 1) {
-      saved.push(numbers[base + TIMES + i] as number);
+      saved.push(numbers[base + timeColumn(i, this.idSlots)] as number);
       if (i < withId) saved.push(0, 0, 0, 0);
-      else saveId(this.rows.eventIds, rows.words, (base + TIMES + this.kept + (i - withId) * 2) * 2, saved);
+      else saveId(this.rows.eventIds, rows.words, (base + idColumn(i - withId)) * 2, saved);
     }
     return saved;
   }
 
-  snapshot(parts: SnapshotParts): { kept: number; rows: RowsDump } {
-    return { kept: this.kept, rows: this.rows.dump(parts) };
+  snapshot(parts: SnapshotParts): { kept: number; layout: number; rows: RowsDump } {
+    return { kept: this.kept, layout: LAYOUT, rows: this.rows.dump(parts) };
   }
 
   restore(state: unknown, parts: SnapshotParts, remap: Int32Array): boolean {
-    const { kept, rows } = state as { kept: number; rows: RowsDump };
+    const { kept, layout, rows } = state as { kept: number; layout?: number; rows: RowsDump };
     // Rows that hold more than the bar needs are fine (the bar was lowered); fewer are not.
     if (!Number.isInteger(kept) || kept < this.spec.threshold - 1 || this.rows.size > 0) return false;
     if (kept !== this.kept) {
@@ -186,7 +202,25 @@ export class ThresholdDetector implements Detector {
       this.merged = new Float64Array((kept + 1) * EVENT_WIDTH);
       this.mergedWords = new Uint32Array(this.merged.buffer);
     }
-    return this.rows.restore(rows, parts, remap);
+    if (!this.rows.restore(rows, parts, remap)) return false;
+    if (layout !== LAYOUT) this.relayout();
+    return true;
+  }
+
+  /** Moves restored rows of the earlier layout (all times, then the ids) into the slots of this one. */
+  private relayout(): void {
+    const stride = this.rows.stride;
+    const old = new Uint32Array(stride * 2);
+    this.rows.forEachKey((id) => {
+      const rows = this.rows;
+      const base = rows.select(rows.row(id));
+      const words = rows.words;
+      copyWords(words, base * 2, old, 0, stride * 2);
+      for (let i = 0; i < this.kept; i += 1)
+        copyWords(old, (SLOTS + i) * 2, words, (base + timeColumn(i, this.idSlots)) * 2, 2);
+      for (let j = 0; j < this.idSlots; j += 1)
+        copyWords(old, (SLOTS + this.kept + j * 2) * 2, words, (base + idColumn(j)) * 2, 4);
+    });
   }
 
   forEachKey(visit: (id: number) => void): void {
@@ -203,10 +237,9 @@ export class ThresholdDetector implements Detector {
     const touched = Number(saved[0]);
     const seen = Number(saved[1]);
     const row = rows.row(id) >= 0 ? rows.row(id) : rows.create(id, touched, seen);
+    rows.stamp(row, touched, seen);
     const base = rows.select(row);
     const numbers = rows.numbers;
-    numbers[base + TOUCHED] = touched;
-    numbers[base + SEEN] = seen;
     const events = (saved.length - SAVED_HEAD) / SAVED_EVENT;
     const skip = Math.max(0, events - this.kept);
     const held = events - skip;
@@ -214,15 +247,9 @@ export class ThresholdDetector implements Detector {
     numbers[base + COUNT] = held;
     for (let i = 0; i < held; i += 1) {
       const from = SAVED_HEAD + (skip + i) * SAVED_EVENT;
-      numbers[base + TIMES + i] = Number(saved[from]);
+      numbers[base + timeColumn(i, this.idSlots)] = Number(saved[from]);
       if (i >= withId)
-        loadId(
-          this.rows.eventIds,
-          rows.words,
-          (base + TIMES + this.kept + (i - withId) * 2) * 2,
-          saved,
-          from + 1,
-        );
+        loadId(this.rows.eventIds, rows.words, (base + idColumn(i - withId)) * 2, saved, from + 1);
     }
   }
 

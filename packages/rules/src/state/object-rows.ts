@@ -22,7 +22,7 @@ export class ObjectRows<S extends Touched> {
 
   get(id: number): S | undefined {
     const row = this.rows.row(id);
-    return row < 0 ? undefined : this.rows.objects[row];
+    return row < 0 ? undefined : this.rows.objects.get(row);
   }
 
   /** Stores `state` for key `id`, marked touched at event time `t` and `tick`. */
@@ -32,7 +32,7 @@ export class ObjectRows<S extends Touched> {
     let row = this.rows.row(id);
     if (row < 0) row = this.rows.create(id, state.touched, tick);
     else this.rows.touch(row, state.touched, tick);
-    this.rows.objects[row] = state;
+    this.rows.objects.set(row, state);
     return state;
   }
 
@@ -44,7 +44,7 @@ export class ObjectRows<S extends Touched> {
     const id = this.space.intern(key);
     let row = this.rows.row(id);
     if (row < 0) row = this.rows.create(id, state.touched, state.seen);
-    this.rows.objects[row] = state;
+    this.rows.objects.set(row, state);
   }
 
   snapshot(parts: SnapshotParts): RowsDump {

@@ -28,6 +28,9 @@ export interface RowsDump {
  * first event and freed when the detector is done with it or the key goes idle. A row is a run of
  * Float64 columns (event time last touched, tick last touched, the key's id, then the detector's
  * own, event ids among them as pairs of columns read as 32-bit words), and optionally one object.
+ * Objects are for the few keys that outgrow their row: they are kept by row in a Map (an array
+ * indexed by rows in the hundreds of thousands goes to dictionary mode, and every freed row used to
+ * add an entry to it), so a detector looks one up only when its row says there is one.
  * Rows are found through the key's record in its space (one cache line for all the rules of the
  * space); only keys with state cost a row.
  *
@@ -39,7 +42,8 @@ export class RowSet<O = unknown> {
   numbers: Float64Array;
   /** The same memory as `numbers`, as 32-bit words: where event ids are written. */
   words: Uint32Array;
-  objects: (O | undefined)[] = [];
+  /** The objects of the rows that have one, by row. */
+  readonly objects = new Map<number, O>();
   /** This set's column in the space's key records. */
   readonly column: number;
   private readonly numberChunks: Float64Array[] = [];
@@ -47,6 +51,12 @@ export class RowSet<O = unknown> {
   private readonly free: number[] = [];
   private high = 0;
   private live = 0;
+  /**
+   * No live row was last touched before this (event time; NaN when unknown): a sweep with a bar no
+   * later has nothing to free and skips reading every row (a rule with a window of hours would
+   * otherwise read all its rows every few minutes to free none).
+   */
+  private oldest = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly space: KeySpace,
@@ -79,6 +89,7 @@ export class RowSet<O = unknown> {
   /** A new, zeroed row for key `id` (which has none), touched at `t` and `tick`; selected. */
   create(id: number, t: number, tick: number): number {
     let row = this.free.pop();
+    const reused = row !== undefined;
     if (row === undefined) {
       if (this.high === this.numberChunks.length * CHUNK_ROWS) this.addChunk();
       row = this.high;
@@ -87,11 +98,27 @@ export class RowSet<O = unknown> {
     this.space.setRow(id, this.column, row);
     this.live += 1;
     const base = this.select(row);
-    this.numbers.fill(0, base, base + this.stride);
+    // Rows past the high mark were never written: zero already. Not clearing them spares reading
+    // in the lines of the row that the detector does not write yet.
+    if (reused) this.numbers.fill(0, base, base + this.stride);
     this.numbers[base + TOUCHED] = t;
     this.numbers[base + SEEN] = tick;
     this.numbers[base + KEY] = id;
+    this.lower(t);
     return row;
+  }
+
+  /** Sets `row`'s event time and tick last touched to these, earlier or not (a key's state loaded back); selects it. */
+  stamp(row: number, t: number, tick: number): void {
+    const base = this.select(row);
+    this.numbers[base + TOUCHED] = t;
+    this.numbers[base + SEEN] = tick;
+    this.lower(t);
+  }
+
+  /** Keeps `oldest` a lower bound with a row touched at `t` (NaN included: then nothing is skipped). */
+  private lower(t: number): void {
+    if (!(t >= this.oldest)) this.oldest = t;
   }
 
   /** Marks `row` touched at event time `t` (if later than before) and `tick`; selects it. */
@@ -123,15 +150,21 @@ export class RowSet<O = unknown> {
 
   /** Frees rows last touched before `before` (event time) and not after tick `sparedAfter`. */
   sweep(before: number, sparedAfter: number): void {
+    if (before <= this.oldest) return;
+    let oldest = Number.POSITIVE_INFINITY;
     for (let row = 0; row < this.high; row += 1) {
       const numbers = this.numberChunks[row >>> CHUNK_BITS] as Float64Array;
       const base = (row & CHUNK_MASK) * this.stride;
       const id = numbers[base + KEY] as number;
       if (id < 0) continue;
-      if ((numbers[base + TOUCHED] as number) >= before || (numbers[base + SEEN] as number) > sparedAfter)
+      const touched = numbers[base + TOUCHED] as number;
+      if (touched >= before || (numbers[base + SEEN] as number) > sparedAfter) {
+        if (!(touched >= oldest)) oldest = touched;
         continue;
+      }
       this.freeRow(row, id);
     }
+    this.oldest = oldest;
   }
 
   /** Frees every row and gives the column back: the rule is gone. */
@@ -152,10 +185,10 @@ export class RowSet<O = unknown> {
       .slice(0, Math.ceil(this.high / CHUNK_ROWS))
       .map((chunk) => parts.add(chunk));
     const objects: RowsDump['objects'] = [];
-    for (let row = 0; row < this.objects.length; row += 1) {
-      const object = this.objects[row];
-      if (object !== undefined && this.keyIdOf(row) >= 0) objects.push([row, encode(object)]);
+    for (const [row, object] of this.objects) {
+      if (this.keyIdOf(row) >= 0) objects.push([row, encode(object)]);
     }
+    objects.sort((a, b) => a[0] - b[0]);
     return { stride: this.stride, high: this.high, chunks, objects };
   }
 
@@ -193,9 +226,10 @@ export class RowSet<O = unknown> {
       }
       this.space.setRow(id, this.column, row);
       this.live += 1;
+      this.lower(numbers[at - KEY + TOUCHED] as number);
     }
     for (const [row, object] of dump.objects) {
-      if (row < this.high && this.keyIdOf(row) >= 0) this.objects[row] = decode(object);
+      if (row < this.high && this.keyIdOf(row) >= 0) this.objects.set(row, decode(object));
     }
     this.select(0);
     return true;
@@ -207,7 +241,7 @@ export class RowSet<O = unknown> {
 
   private freeRow(row: number, id: number): void {
     (this.numberChunks[row >>> CHUNK_BITS] as Float64Array)[(row & CHUNK_MASK) * this.stride + KEY] = -1;
-    if (this.objects.length > row) this.objects[row] = undefined;
+    if (this.objects.size > 0) this.objects.delete(row);
     this.free.push(row);
     this.live -= 1;
     this.space.clearRow(id, this.column);
