@@ -53,6 +53,8 @@ async function startService(
     cwd: dataDir,
     env: {
       PATH: process.env.PATH ?? '',
+      // How the service is deployed (deploy/): glibc's malloc asks for transparent huge pages.
+      GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? 'glibc.malloc.hugetlb=1',
       BULWARK_DATA_DIR: dataDir,
       BULWARK_HTTP_PORT: '0',
       BULWARK_HTTP_HOST: '127.0.0.1',
