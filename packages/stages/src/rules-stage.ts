@@ -76,10 +76,8 @@ export class RulesStage {
   private evaluatedSeq = 0;
   /** Highest event seq whose incidents are committed (ahead of the snapshot between writes). */
   private checkpointSeq = 0;
-  /** Commits in flight, oldest first; each settles after those before it. */
+  /** Commits in flight, oldest first; each settles after those before it (the next waits on the last). */
   private inFlight: Promise<void>[] = [];
-  /** The latest of `inFlight`, which the next commit waits on to record its checkpoint in order. */
-  private lastCommit: Promise<void> = Promise.resolve();
   /** The first commit that failed since the stage last rebuilt its state. */
   private commitFailure: { error: unknown } | null = null;
   /** Highest event seq whose rule state is durable (in the latest snapshot). */
@@ -150,7 +148,6 @@ export class RulesStage {
     const pending = this.inFlight;
     this.inFlight = [];
     await Promise.allSettled(pending);
-    this.lastCommit = Promise.resolve();
     const failure = this.commitFailure;
     if (failure === null) return;
     // The engine has moved past what is durable: rebuild it from the store before going on. If
@@ -333,7 +330,7 @@ export class RulesStage {
       resolved,
       notifications,
     });
-    const before = this.lastCommit;
+    const before = this.inFlight[this.inFlight.length - 1];
     const commit = (async () => {
       await committed;
       await before;
@@ -350,7 +347,6 @@ export class RulesStage {
     commit.catch((error: unknown) => {
       this.commitFailure ??= { error };
     });
-    this.lastCommit = commit;
     this.inFlight.push(commit);
     if (this.inFlight.length > MAX_COMMITS_IN_FLIGHT) await this.inFlight.shift()?.catch(() => undefined);
     if (this.commitFailure !== null) await this.settle();

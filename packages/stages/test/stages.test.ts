@@ -5,7 +5,7 @@ import { MemoryBus } from '@bulwark/bus';
 import type { DeliveryResult, Notifier } from '@bulwark/notify';
 import { parseRuleFile, RuleEngine } from '@bulwark/rules';
 import type { Notification, RawLog } from '@bulwark/schemas';
-import { ClassifyStage, NotifyStage, RulesStage } from '@bulwark/stages';
+import { ClassifyStage, NotifyStage, RulesStage, type RulesStageOptions } from '@bulwark/stages';
 import { type EvaluationCommit, FileSnapshotStore, SqliteStore } from '@bulwark/store';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -42,7 +42,12 @@ function raws(ip: string, count: number, from = 0): RawLog[] {
   }));
 }
 
-function rulesStage(store: SqliteStore, bus: MemoryBus, dir: string): RulesStage {
+function rulesStage(
+  store: SqliteStore,
+  bus: MemoryBus,
+  dir: string,
+  overrides: Partial<RulesStageOptions> = {},
+): RulesStage {
   return new RulesStage({
     store,
     snapshots: new FileSnapshotStore(path.join(dir, 'state')),
@@ -50,7 +55,13 @@ function rulesStage(store: SqliteStore, bus: MemoryBus, dir: string): RulesStage
     createEngine: () => new RuleEngine({ rules: RULES }),
     routes,
     log: silent,
+    ...overrides,
   });
+}
+
+/** A log that keeps the messages of its errors. */
+function errorLog(errors: string[]): RulesStageOptions['log'] {
+  return { ...silent, error: (_fields, message) => errors.push(message) };
 }
 
 class RecordingNotifier implements Notifier {
@@ -176,14 +187,7 @@ describe('RulesStage', () => {
     store = new SqliteStore({ dataDir: dir });
     bus = new MemoryBus();
     const errors: string[] = [];
-    stage = new RulesStage({
-      store,
-      snapshots: new FileSnapshotStore(path.join(dir, 'state')),
-      bus,
-      createEngine: () => new RuleEngine({ rules: RULES }),
-      routes,
-      log: { ...silent, error: (_fields, message) => errors.push(message) },
-    });
+    stage = rulesStage(store, bus, dir, { log: errorLog(errors) });
     await stage.start();
     expect(errors).toEqual(['rules state snapshot unreadable: evaluating every stored event again']);
     expect(readdirSync(path.join(dir, 'state')).some((name) => name.includes('.unreadable-'))).toBe(true);
@@ -252,15 +256,7 @@ describe('RulesStage', () => {
       }
     };
     const errors: string[] = [];
-    const stage = new RulesStage({
-      store,
-      snapshots: new FileSnapshotStore(path.join(dir, 'state')),
-      bus,
-      createEngine: () => new RuleEngine({ rules: RULES }),
-      routes,
-      log: { ...silent, error: (_fields, message) => errors.push(message) },
-      batchSize: 2,
-    });
+    const stage = rulesStage(store, bus, dir, { log: errorLog(errors), batchSize: 2 });
     await stage.start();
     await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.7', 12));
     await bus.drain();
