@@ -17,9 +17,10 @@ const SNAPSHOT = 'rules-engine';
 /** Events the bus may hold for the rules stage before it lets the oldest go (read back from the store). */
 const MAX_QUEUED = 20_000;
 /**
- * Batches whose commit may be in flight while the next are evaluated. Under a flood a commit waits
- * behind the store's big append transactions; without overlap the stage would idle that long per
- * batch, fall behind the bus's bound and read the events it let go back from the store.
+ * Commits (of batches that changed something) that may be in flight while the next batches are
+ * evaluated. Under a flood a commit waits behind the store's big append transactions; without
+ * overlap the stage would idle that long per batch, fall behind the bus's bound and read the events
+ * it let go back from the store.
  */
 const MAX_COMMITS_IN_FLIGHT = 16;
 /** Most events read from the store at once to fill a gap (evaluated as one batch). */
@@ -65,10 +66,11 @@ export interface RulesStageOptions {
  * store order exactly once: anything at or below the evaluated seq is skipped, a gap is filled from
  * the store, and on start everything stored after the snapshot's checkpoint is evaluated again.
  *
- * While the bus has more waiting, a batch's commit may still be in flight when the next is
- * evaluated (up to MAX_COMMITS_IN_FLIGHT); the store commits them in order and refuses any made
- * after one that failed. Before a snapshot, a stop, and a batch with nothing behind it, every commit
- * is awaited; a failed one sends the stage back to its snapshot, as a crash would.
+ * A batch's commit may still be in flight when the next is evaluated (up to MAX_COMMITS_IN_FLIGHT;
+ * a batch that changed nothing commits nothing); the store commits them in order and refuses any
+ * made after one that failed. Before a snapshot, a stop, and a short batch with nothing behind it
+ * (the stage has caught up with a quiet bus), every commit is awaited; a failed one sends the stage
+ * back to its snapshot, as a crash would.
  */
 export class RulesStage {
   private engine: RuleEngine;
@@ -93,6 +95,12 @@ export class RulesStage {
   private readonly consumer: string;
   private readonly batchSize: number;
   private readonly now: () => Date;
+  /** The tail of the deliveries and recoveries, which run one at a time. */
+  private turn: Promise<unknown> = Promise.resolve();
+  /** Set while a delivery is in hand: a commit failing then is met by the delivery itself. */
+  private handling = false;
+  /** A recovery waiting for its turn (see `chain`). */
+  private recovery: Promise<void> | null = null;
 
   constructor(private readonly options: RulesStageOptions) {
     this.engine = options.createEngine();
@@ -110,10 +118,17 @@ export class RulesStage {
       Topics.events,
       this.consumer,
       async (batch, { more }) =>
-        this.handle(
-          batch.map((message) => message.value),
-          more,
-        ),
+        this.exclusive(async () => {
+          this.handling = true;
+          try {
+            await this.handle(
+              batch.map((message) => message.value),
+              more,
+            );
+          } finally {
+            this.handling = false;
+          }
+        }),
       {
         maxBatch: this.batchSize,
         // Under a flood the bus would hold every event the rules have yet to see; past this many it
@@ -128,6 +143,7 @@ export class RulesStage {
   async stop(): Promise<void> {
     await this.subscription?.stop();
     this.subscription = null;
+    await this.turn;
     try {
       await this.settle();
     } catch (error) {
@@ -138,6 +154,42 @@ export class RulesStage {
       return;
     }
     if (this.checkpointSeq > this.durableSeq && !this.needsRestore) await this.writeSnapshot();
+  }
+
+  /** Runs `work` after the delivery or recovery under way, if any. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work);
+    this.turn = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * After a commit failed with no delivery in hand: starts over from the snapshot and evaluates what
+   * the store holds after it, instead of waiting for the next delivery, which a quiet bus may not
+   * bring for a long time.
+   */
+  private async recover(): Promise<void> {
+    this.recovery = null;
+    if (this.commitFailure === null || this.subscription === null) return; // met meanwhile, or stopping
+    // A failure during the recovery is its own to meet (no recovery queued after it, no loop): it
+    // is logged, and the next delivery, which the bus retries with a backoff, tries again.
+    this.handling = true;
+    try {
+      await this.settle();
+    } catch (error) {
+      this.options.log.error({ err: error }, 'rules stage commit failed: evaluating again from the snapshot');
+    }
+    try {
+      if (this.needsRestore) await this.restore();
+      await this.catchUp();
+    } catch (error) {
+      this.options.log.error(
+        { err: error },
+        'rules stage could not start over: trying again on the next delivery',
+      );
+    } finally {
+      this.handling = false;
+    }
   }
 
   /**
@@ -261,6 +313,9 @@ export class RulesStage {
     this.evaluatedSeq = checkpoint;
     this.checkpointSeq = checkpoint;
     this.durableSeq = checkpoint;
+    // The state is as durable as the snapshot just read: the next is due a whole interval from now
+    // (a snapshot on the first batch after a start stalled the stage in the middle of a flood).
+    this.lastSnapshot = this.now().getTime();
     this.engine = engine;
     this.commitFailure = null;
     this.needsRestore = false;
@@ -306,7 +361,11 @@ export class RulesStage {
         await this.evaluate(batch, idle && last >= upTo);
       }
     }
-    if (!more) await this.settle();
+    // Settled only once caught up with a quiet bus: a full batch with nothing behind it is the
+    // stage keeping pace with a flood, and waiting there for commits queued behind the store's
+    // appends let the bus fill past its bound. Commits settle on their own; a failure is met on
+    // the next delivery (or on stop), and the stage starts over from its snapshot then.
+    if (idle) await this.settle();
   }
 
   /**
@@ -324,35 +383,55 @@ export class RulesStage {
     const notifications = changes.flatMap((change) => planNotifications(change, this.options.routes, now));
     const checkpoint = (batch[batch.length - 1] as SequencedEvent).seq;
     this.evaluatedSeq = checkpoint;
-    const committed = this.options.store.commitEvaluation({
-      consumer: this.consumer,
-      incidents,
-      resolved,
-      notifications,
-    });
     const before = this.inFlight[this.inFlight.length - 1];
-    const commit = (async () => {
-      await committed;
-      await before;
-      this.checkpointSeq = checkpoint;
-      if (incidents.length > 0) {
-        await this.options.bus.publish(
-          Topics.incidents,
-          incidents.map((incident) => ({ key: incident.id, value: incident })),
-        );
-      }
-    })();
-    // Noted as soon as it is known. Commits made before that are refused by the store, which commits
-    // in order; and evaluated again after the restore in any case.
-    commit.catch((error: unknown) => {
-      this.commitFailure ??= { error };
-    });
-    this.inFlight.push(commit);
-    if (this.inFlight.length > MAX_COMMITS_IN_FLIGHT) await this.inFlight.shift()?.catch(() => undefined);
+    if (incidents.length === 0 && resolved.length === 0 && notifications.length === 0) {
+      // Nothing to write: the checkpoint moves once the commits before it are done. No store call,
+      // which would wait its turn behind the appends, and no slot of its own: under a flood most
+      // batches change nothing, and counted as commits they held the stage back behind one slow one.
+      if (before === undefined) this.checkpointSeq = checkpoint;
+      else this.inFlight[this.inFlight.length - 1] = this.chain(before.then(() => this.advance(checkpoint)));
+    } else {
+      const committed = this.options.store.commitEvaluation({
+        consumer: this.consumer,
+        incidents,
+        resolved,
+        notifications,
+      });
+      const commit = (async () => {
+        await committed;
+        await before;
+        this.advance(checkpoint);
+        if (incidents.length > 0) {
+          await this.options.bus.publish(
+            Topics.incidents,
+            incidents.map((incident) => ({ key: incident.id, value: incident })),
+          );
+        }
+      })();
+      this.inFlight.push(this.chain(commit));
+      if (this.inFlight.length > MAX_COMMITS_IN_FLIGHT) await this.inFlight.shift()?.catch(() => undefined);
+    }
     if (this.commitFailure !== null) await this.settle();
     if (this.now().getTime() - this.lastSnapshot >= this.snapshotEveryMs) {
       await this.settle();
       await this.writeSnapshot();
     }
+  }
+
+  /**
+   * Notes a commit's failure as soon as it is known (commits made after it are refused by the store).
+   * A delivery in hand meets it itself; otherwise a recovery is queued.
+   */
+  private chain(commit: Promise<void>): Promise<void> {
+    commit.catch((error: unknown) => {
+      this.commitFailure ??= { error };
+      if (!this.handling && this.subscription !== null)
+        this.recovery ??= this.exclusive(() => this.recover());
+    });
+    return commit;
+  }
+
+  private advance(checkpoint: number): void {
+    if (checkpoint > this.checkpointSeq) this.checkpointSeq = checkpoint;
   }
 }

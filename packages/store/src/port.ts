@@ -141,7 +141,11 @@ export interface EventQuery {
  */
 export interface Store {
   appendEvents(events: SecurityEvent[]): Promise<SequencedEvent[]>;
-  /** Events with seq greater than `seq`, in seq order: how a consumer catches up after a restart. */
+  /**
+   * Events with seq greater than `seq`, in seq order: how a consumer catches up after a restart or
+   * fills a gap. It sees every event whose append had been acknowledged when it was called; an
+   * append still in flight may or may not be in it (an adapter may answer ahead of queued writes).
+   */
   eventsAfter(seq: number, limit: number): Promise<SequencedEvent[]>;
   searchEvents(query: EventQuery): Promise<Page<SecurityEvent>>;
   countEvents(): Promise<number>;

@@ -183,6 +183,33 @@ describe.each(ADAPTERS)('%s', (name, adapter) => {
     ]);
   });
 
+  it('answers a read of events ahead of appends sent just before it (the worker: without waiting for their commit)', async () => {
+    const { store } = await open();
+    const order: string[] = [];
+    const big = store
+      .appendEvents(Array.from({ length: 50_000 }, (_, i) => event(`c${i}`, '192.0.2.1', i)))
+      .then(() => order.push('big append'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const small = store.appendEvents([event('d', '192.0.2.2', 0)]).then(() => order.push('small append'));
+    const read = store.eventsAfter(49_995, 10).then((events) => {
+      order.push('read');
+      return events;
+    });
+    const ids = (await read).map((s) => s.event['event.id']);
+    await Promise.all([big, small]);
+    const bigIds = ['c49995', 'c49996', 'c49997', 'c49998', 'c49999'];
+    if (name === 'SqliteWorkerStore') {
+      // The read runs as soon as the worker is free, before the writes that arrived with it, and is
+      // answered before their commit: it sees the big append only if that was committed first.
+      expect(order.indexOf('read')).toBeLessThan(order.indexOf('small append'));
+      expect([[], bigIds]).toContainEqual(ids);
+    } else {
+      // In process every call runs in the order made.
+      expect(order).toEqual(['big append', 'small append', 'read']);
+      expect(ids).toEqual([...bigIds, 'd']);
+    }
+  });
+
   it('never stores a batch after an earlier one that failed; it can be retried after it', async () => {
     const { store } = await open();
     await store.appendEvents([event('a', '192.0.2.1', 0)]);

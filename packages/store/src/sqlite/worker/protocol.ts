@@ -21,6 +21,18 @@ export function isOrdered(method: string): method is OrderedMethod {
   return (ORDERED as readonly string[]).includes(method);
 }
 
+/**
+ * Reads the worker runs as soon as it can, ahead of the writes that arrived with them, and answers
+ * at once instead of after the group's commit: a consumer catching up (`eventsAfter`) asks for events
+ * that were committed before it asked, and under a flood, queued behind the appends, each of its
+ * reads waited for one or two big transactions.
+ */
+export const EARLY = ['eventsAfter'] as const;
+
+export function isEarly(method: string): boolean {
+  return (EARLY as readonly string[]).includes(method);
+}
+
 /** The worker's answer to a call, sent after the work is done (for writes: committed). */
 export type Reply =
   | { id: number; ok: true; value: unknown }

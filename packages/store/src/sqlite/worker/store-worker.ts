@@ -3,6 +3,8 @@
  * the calls it is sent in the order sent, answering each once it is done, a write once committed.
  * Calls that arrive together run in one transaction (group commit): under load, a batch of events
  * and the rules' commit for the batch before share one sync to disk instead of paying one each.
+ * Early reads (`EARLY`) among them run first and are answered at once: they see what was committed
+ * before they were sent, and need not wait for the writes queued beside them.
  *
  * Appends, and the rules' commits, keep their order even when one fails: each carries how many
  * failed calls of its method its sender had heard of, and one sent before the sender heard of the
@@ -12,7 +14,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { BulwarkError, Errors } from '@bulwark/errors';
 import { SqliteStore, type SqliteStoreOptions } from '../sqlite-store.js';
-import { type Call, isOrdered, ORDERED, type OrderedMethod, type Reply, toWire } from './protocol.js';
+import {
+  type Call,
+  isEarly,
+  isOrdered,
+  ORDERED,
+  type OrderedMethod,
+  type Reply,
+  toWire,
+} from './protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('store-worker.js runs as a worker thread');
@@ -79,11 +89,20 @@ function reply(call: Call, outcome: Promise<unknown>): Promise<void> {
 let queue: Call[] = [];
 let scheduled = false;
 
-/** Runs every call that has arrived, in one transaction, then answers them all. */
+/**
+ * Runs every call that has arrived: the early reads first, each answered at once, then the rest in
+ * one transaction, answered after its commit.
+ */
 function runQueued(): void {
   scheduled = false;
-  const calls = queue;
+  const arrived = queue;
   queue = [];
+  const calls: Call[] = [];
+  for (const call of arrived) {
+    if (isEarly(call.method)) void reply(call, start(call));
+    else calls.push(call);
+  }
+  if (calls.length === 0) return;
   const closing = calls.findIndex((call) => call.method === 'close');
   const grouped = closing === -1 ? calls : calls.slice(0, closing);
   const outcomes: Promise<unknown>[] = [];
