@@ -68,9 +68,10 @@ export interface RulesStageOptions {
  *
  * A batch's commit may still be in flight when the next is evaluated (up to MAX_COMMITS_IN_FLIGHT;
  * a batch that changed nothing commits nothing); the store commits them in order and refuses any
- * made after one that failed. Before a snapshot, a stop, and a short batch with nothing behind it
- * (the stage has caught up with a quiet bus), every commit is awaited; a failed one sends the stage
- * back to its snapshot, as a crash would.
+ * made after one that failed. On stop and on a short batch with nothing behind it (the stage has
+ * caught up with a quiet bus) every commit is awaited; a snapshot is published once those in
+ * flight when it was taken have succeeded. A failed commit sends the stage back to its snapshot, as
+ * a crash would.
  */
 export class RulesStage {
   private engine: RuleEngine;
@@ -85,6 +86,8 @@ export class RulesStage {
   /** Highest event seq whose rule state is durable (in the latest snapshot). */
   private durableSeq = 0;
   private lastSnapshot = 0;
+  /** The snapshot being written, if any (one at a time). */
+  private snapshotting: Promise<void> | null = null;
   private readonly snapshotEveryMs: number;
   /** Set when the engine may be ahead of the store; cleared once it has been rebuilt from the store. */
   private needsRestore = false;
@@ -152,6 +155,8 @@ export class RulesStage {
         'rules stage commit failed: its events are evaluated again on start',
       );
       return;
+    } finally {
+      await this.snapshotting;
     }
     if (this.checkpointSeq > this.durableSeq && !this.needsRestore) await this.writeSnapshot();
   }
@@ -210,18 +215,30 @@ export class RulesStage {
   }
 
   /**
-   * Writes a snapshot of the engine's state and the checkpoint it reflects, then records the
-   * checkpoint in the store (for the record: the snapshot's own is the one read back). A failure is
-   * logged and left for the next: the incidents are committed, and a start re-evaluates from the
-   * snapshot before.
+   * Writes a snapshot of the engine's state and the seq it reflects (everything evaluated), then
+   * records that checkpoint in the store (for the record: the snapshot's own is the one read back).
+   * The state is written out at once, but replaces the previous snapshot only once the commits in
+   * flight, which carry the incidents of the events it reflects, have all succeeded: the stage goes
+   * on evaluating meanwhile instead of waiting for them behind the store's appends. A failure is
+   * logged and left for the next snapshot: a start re-evaluates from the one before.
    */
-  private async writeSnapshot(): Promise<void> {
-    const checkpoint = this.checkpointSeq;
+  private writeSnapshot(): Promise<void> {
+    const checkpoint = this.evaluatedSeq;
+    const committed = Promise.all(this.inFlight);
     const began = Date.now();
+    this.lastSnapshot = this.now().getTime();
+    this.snapshotting = this.saveSnapshot(checkpoint, committed, began).finally(() => {
+      this.snapshotting = null;
+    });
+    return this.snapshotting;
+  }
+
+  private async saveSnapshot(checkpoint: number, committed: Promise<unknown>, began: number): Promise<void> {
     try {
       const extra: SnapshotExtra = { checkpoint };
       const pieces = encodeSnapshot(this.engine.snapshot(), extra);
-      await this.options.snapshots.save(SNAPSHOT, pieces);
+      // `save` copies the pieces (views of live state) into its file before it first waits.
+      await this.options.snapshots.save(SNAPSHOT, pieces, committed);
       await this.options.store.commitEvaluation({
         consumer: this.consumer,
         checkpoint,
@@ -229,13 +246,11 @@ export class RulesStage {
         resolved: [],
         notifications: [],
       });
-      this.durableSeq = checkpoint;
+      this.durableSeq = Math.max(this.durableSeq, checkpoint);
       this.snapshotMs = Date.now() - began;
       this.snapshotBytes = pieces.reduce((sum, piece) => sum + piece.byteLength, 0);
     } catch (error) {
       this.options.log.error({ err: error, checkpoint }, 'rules state snapshot failed');
-    } finally {
-      this.lastSnapshot = this.now().getTime();
     }
   }
 
@@ -412,9 +427,8 @@ export class RulesStage {
       if (this.inFlight.length > MAX_COMMITS_IN_FLIGHT) await this.inFlight.shift()?.catch(() => undefined);
     }
     if (this.commitFailure !== null) await this.settle();
-    if (this.now().getTime() - this.lastSnapshot >= this.snapshotEveryMs) {
-      await this.settle();
-      await this.writeSnapshot();
+    if (this.snapshotting === null && this.now().getTime() - this.lastSnapshot >= this.snapshotEveryMs) {
+      void this.writeSnapshot();
     }
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MemoryBus } from '@bulwark/bus';
 import type { DeliveryResult, Notifier } from '@bulwark/notify';
-import { parseRuleFile, RuleEngine } from '@bulwark/rules';
+import { decodeSnapshot, parseRuleFile, RuleEngine } from '@bulwark/rules';
 import type { Notification, RawLog } from '@bulwark/schemas';
 import { ClassifyStage, NotifyStage, RulesStage, type RulesStageOptions } from '@bulwark/stages';
 import { type EvaluationCommit, FileSnapshotStore, SqliteStore } from '@bulwark/store';
@@ -229,6 +229,62 @@ describe('RulesStage', () => {
     expect(failNext).toBe(false);
     expect(await store.listNotifications(items[0]?.id as string)).toHaveLength(1);
     await stage.stop();
+    await bus.close();
+    await store.close();
+  });
+
+  it('snapshots its state without waiting for the commits in flight, and publishes it only once they succeed', async () => {
+    const dir = dataDir();
+    const store = new SqliteStore({ dataDir: dir });
+    const bus = new MemoryBus();
+    const snapshots = new FileSnapshotStore(path.join(dir, 'state'));
+    const savedCheckpoint = async () => {
+      const bytes = await snapshots.load('rules-engine');
+      return bytes === null ? null : (decodeSnapshot(bytes).extra as { checkpoint: number }).checkpoint;
+    };
+    const original = store.commitEvaluation.bind(store);
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let failNext = true;
+    store.commitEvaluation = async (commit: EvaluationCommit) => {
+      if (commit.incidents.length > 0) {
+        await gate;
+        if (failNext) {
+          failNext = false;
+          throw new Error('disk hiccup');
+        }
+      }
+      return original(commit);
+    };
+    let clock = 0;
+    const errors: string[] = [];
+    const stage = rulesStage(store, bus, dir, {
+      snapshots,
+      log: errorLog(errors),
+      batchSize: 3,
+      snapshotEveryMs: 1000,
+      now: () => new Date(clock),
+    });
+    await stage.start();
+    clock = 1000; // a snapshot is due after the next batch, whose commit (an incident opens) waits
+    await new ClassifyStage(store, bus, {}).accept(raws('192.0.2.7', 3));
+    await bus.drain();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The stage went on without waiting for that commit: the state is written, not yet published.
+    expect(stage.checkpoint).toBe(0);
+    expect(await savedCheckpoint()).toBeNull();
+    open();
+    // The commit failed: no snapshot claims its events; the stage starts over and commits them.
+    await vi.waitFor(() => expect(stage.checkpoint).toBe(3));
+    expect(errors).toContain('rules state snapshot failed');
+    expect(await savedCheckpoint()).toBeNull();
+    await stage.stop();
+    expect(await savedCheckpoint()).toBe(3);
+    const { items } = await store.listIncidents({ limit: 10 });
+    expect(items.map((i) => i.count)).toEqual([3]);
+    expect(await store.listNotifications(items[0]?.id as string)).toHaveLength(1);
     await bus.close();
     await store.close();
   });

@@ -32,6 +32,30 @@ describe('FileSnapshotStore', () => {
     expect([...((await snapshots.load('rules-engine')) ?? [])]).toEqual([1, 1, 1]);
   });
 
+  it('replaces the previous snapshot only once publishAfter resolves, and never if it rejects', async () => {
+    const dir = stateDir();
+    const snapshots = new FileSnapshotStore(dir);
+    await snapshots.save('rules-engine', [new Uint8Array([1])]);
+    let release = () => {};
+    const committed = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const saving = snapshots.save('rules-engine', [new Uint8Array([2])], committed);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([...((await snapshots.load('rules-engine')) ?? [])]).toEqual([1]);
+    release();
+    await saving;
+    expect([...((await snapshots.load('rules-engine')) ?? [])]).toEqual([2]);
+    const failed = snapshots.save(
+      'rules-engine',
+      [new Uint8Array([3])],
+      Promise.reject(new Error('commit failed')),
+    );
+    await expect(failed).rejects.toThrow('commit failed');
+    expect([...((await snapshots.load('rules-engine')) ?? [])]).toEqual([2]);
+    expect(readdirSync(dir)).toEqual(['rules-engine.snapshot']);
+  });
+
   it('keeps the previous snapshot when a write did not finish, and sets an unreadable one aside', async () => {
     const dir = stateDir();
     const snapshots = new FileSnapshotStore(dir);

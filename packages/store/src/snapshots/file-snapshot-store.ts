@@ -1,4 +1,13 @@
-import { closeSync, fsync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import type { SnapshotStore } from './port.js';
 
@@ -17,7 +26,7 @@ function fsyncAsync(fd: number): Promise<void> {
 export class FileSnapshotStore implements SnapshotStore {
   constructor(private readonly dir: string) {}
 
-  async save(name: string, pieces: readonly Uint8Array[]): Promise<void> {
+  async save(name: string, pieces: readonly Uint8Array[], publishAfter?: Promise<unknown>): Promise<void> {
     const file = this.file(name);
     mkdirSync(this.dir, { recursive: true });
     const temporary = `${file}.tmp`;
@@ -27,10 +36,14 @@ export class FileSnapshotStore implements SnapshotStore {
         let written = 0;
         while (written < piece.byteLength) written += writeSync(fd, piece, written);
       }
-      await fsyncAsync(fd);
-    } finally {
+      // Flushed while waiting: by the time `publishAfter` settles, most of the sync is done.
+      await Promise.all([fsyncAsync(fd), publishAfter]);
+    } catch (error) {
       closeSync(fd);
+      unlinkSync(temporary);
+      throw error;
     }
+    closeSync(fd);
     renameSync(temporary, file);
     const dirFd = openSync(this.dir, 'r');
     try {
