@@ -14,8 +14,13 @@ import type { SequencedEvent, SnapshotStore, Store } from '@bulwark/store';
 
 /** The name of the rules engine's snapshot in the snapshot store. */
 const SNAPSHOT = 'rules-engine';
-/** Events the bus may hold for the rules stage before it lets the oldest go (read back from the store). */
-const MAX_QUEUED = 20_000;
+/**
+ * Events the bus may hold for the rules stage before it lets the oldest go (read back from the
+ * store). Events arrive in bursts, a store transaction's worth at a time (up to 32 ingest batches
+ * of 1000 under a flood): the bound must hold more than one burst, or the stage loses events it was
+ * keeping pace with and reads them back, which under a flood it cannot catch up from.
+ */
+const MAX_QUEUED = 64_000;
 /**
  * Commits (of batches that changed something) that may be in flight while the next batches are
  * evaluated. Under a flood a commit waits behind the store's big append transactions; without
