@@ -135,6 +135,8 @@ export class RulesStage {
             );
           } finally {
             this.handling = false;
+            // A commit that failed between the delivery's last look and its end.
+            this.recoverIfIdle();
           }
         }),
       {
@@ -444,10 +446,16 @@ export class RulesStage {
   private chain(commit: Promise<void>): Promise<void> {
     commit.catch((error: unknown) => {
       this.commitFailure ??= { error };
-      if (!this.handling && this.subscription !== null)
-        this.recovery ??= this.exclusive(() => this.recover());
+      this.recoverIfIdle();
     });
     return commit;
+  }
+
+  /** Queues a recovery for a failed commit, unless a delivery (or recovery) in hand will meet it. */
+  private recoverIfIdle(): void {
+    if (this.commitFailure !== null && !this.handling && this.subscription !== null) {
+      this.recovery ??= this.exclusive(() => this.recover());
+    }
   }
 
   private advance(checkpoint: number): void {
