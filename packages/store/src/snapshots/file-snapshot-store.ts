@@ -36,8 +36,11 @@ export class FileSnapshotStore implements SnapshotStore {
         let written = 0;
         while (written < piece.byteLength) written += writeSync(fd, piece, written);
       }
-      // Flushed while waiting: by the time `publishAfter` settles, most of the sync is done.
-      await Promise.all([fsyncAsync(fd), publishAfter]);
+      // Flushed while waiting: by the time `publishAfter` settles, most of the sync is done. Both
+      // are awaited to the end whatever happens, so the file is never closed under a running sync.
+      const [synced, ready] = await Promise.allSettled([fsyncAsync(fd), publishAfter]);
+      if (synced.status === 'rejected') throw synced.reason;
+      if (ready.status === 'rejected') throw ready.reason;
     } catch (error) {
       closeSync(fd);
       unlinkSync(temporary);
