@@ -308,10 +308,18 @@ export class RuleEngine {
       const list = events as readonly SecurityEvent[];
       for (let from = 0; from < list.length; from += WARM_AHEAD) {
         const to = Math.min(list.length, from + WARM_AHEAD);
-        this.warmer.warm(list, from, to, this.byCategory, anyCategory);
-        for (let i = from; i < to; i += 1) this.evaluateOne(list[i] as SecurityEvent, anyCategory);
+        const warmer = this.warmer;
+        warmer.warm(list, from, to, this.byCategory, anyCategory);
+        for (let i = from; i < to; i += 1)
+          this.evaluateOne(
+            list[i] as SecurityEvent,
+            warmer.specific[i - from] as Loaded[] | undefined,
+            anyCategory,
+          );
       }
-    } else for (const event of events) this.evaluateOne(event, anyCategory);
+    } else
+      for (const event of events)
+        this.evaluateOne(event, this.byCategory.get(event['bulwark.category']), anyCategory);
     for (const keys of this.spaces.values()) keys.space.settle();
     this.episodes.flush(out);
     return out;
@@ -327,8 +335,12 @@ export class RuleEngine {
     return out;
   }
 
-  /** Evaluates one event: the clock, lateness, allowlists, then the rules of its category. */
-  private evaluateOne(event: SecurityEvent, anyCategory: readonly Loaded[]): void {
+  /** Evaluates one event: the clock, lateness, allowlists, then the rules of its category (`specific`). */
+  private evaluateOne(
+    event: SecurityEvent,
+    specific: readonly Loaded[] | undefined,
+    anyCategory: readonly Loaded[],
+  ): void {
     const t = eventTime(event['@timestamp']);
     if (Number.isNaN(t)) return;
     const created = event['event.created'] === undefined ? Number.NaN : eventTime(event['event.created']);
@@ -343,7 +355,6 @@ export class RuleEngine {
     }
     if (allowed(this.globalAllow, event)) return;
     this.tick += 1;
-    const specific = this.byCategory.get(event['bulwark.category']);
     if (specific) for (const entry of specific) this.apply(entry, event, t);
     for (const entry of anyCategory) this.apply(entry, event, t);
   }

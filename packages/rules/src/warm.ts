@@ -40,6 +40,11 @@ export class Warmer {
   private lastAddress = -1;
   /** What the reads gave, kept so that the compiler keeps the reads. */
   sink = 0;
+  /**
+   * The rules of each event's category (`events[from + i]`'s at `i`), looked up once here for the
+   * read ahead and the evaluation both.
+   */
+  readonly specific: (readonly WarmRule[] | undefined)[] = [];
 
   /** Reads ahead for `events[from..to)`, each going to its category's rules and `anyCategory`. */
   warm(
@@ -54,6 +59,7 @@ export class Warmer {
     for (let i = from; i < to; i += 1) {
       const event = events[i] as SecurityEvent;
       const specific = byCategory.get(event['bulwark.category']);
+      this.specific[i - from] = specific;
       if (specific !== undefined) for (const rule of specific) this.add(rule, event);
       for (const rule of anyCategory) this.add(rule, event);
     }
@@ -106,19 +112,28 @@ function roomy(array: Int32Array, used: number): Int32Array {
   return longer;
 }
 
+/** The keys (as indexes into its group's) whose rows one rule reads, and those rows once read. */
+interface ColumnList {
+  items: Int32Array;
+  rows: Int32Array;
+  count: number;
+}
+
 /** The keys of one key space that a run of events reads, and the rows of them each rule reads. */
 class SpaceGroup {
   private addresses: Int32Array = new Int32Array(64);
   private ids: Int32Array = new Int32Array(64);
   private count = 0;
   /** Per rule column: which of the keys above its rule reads a row of (indexes), and how many. */
-  private readonly columns = new Map<number, { items: Int32Array; rows: Int32Array; count: number }>();
+  private readonly columns: (ColumnList | undefined)[] = [];
+  /** The columns that have a list above. */
+  private readonly listed: number[] = [];
 
   constructor(readonly space: KeySpace) {}
 
   clear(): void {
     this.count = 0;
-    for (const column of this.columns.values()) column.count = 0;
+    for (const column of this.listed) (this.columns[column] as ColumnList).count = 0;
   }
 
   lastAddress(): number {
@@ -133,10 +148,11 @@ class SpaceGroup {
 
   /** The latest key's row of rule `column`. */
   addRow(column: number): void {
-    let list = this.columns.get(column);
+    let list = this.columns[column];
     if (list === undefined) {
       list = { items: new Int32Array(64), rows: new Int32Array(64), count: 0 };
-      this.columns.set(column, list);
+      this.columns[column] = list;
+      this.listed.push(column);
     }
     list.items = roomy(list.items, list.count);
     list.items[list.count] = this.count - 1;
@@ -152,7 +168,8 @@ class SpaceGroup {
     let made = 0;
     for (let j = 0; j < this.count; j += 1) if ((this.ids[j] as number) < 0) made += 1;
     sink += space.warmNewKeys(made);
-    for (const [column, list] of this.columns) {
+    for (const column of this.listed) {
+      const list = this.columns[column] as ColumnList;
       if (list.count === 0) continue;
       if (list.rows.length < list.count) list.rows = new Int32Array(list.items.length);
       sink += space.warmRows(column, this.ids, list.items, list.count, list.rows);
