@@ -13,7 +13,7 @@ import type { Allowlist, RuleSpec } from './spec/schema.js';
 import { EventIds } from './state/event-ids.js';
 import { KeySpace, type SpaceDump } from './state/key-space.js';
 import { type Part, SnapshotParts } from './state/snapshot-parts.js';
-import { WARM_AHEAD, Warmer } from './warm.js';
+import { READ_AHEAD_FROM, WARM_AHEAD, Warmer } from './warm.js';
 
 export interface EngineOptions {
   rules: readonly RuleSpec[];
@@ -30,6 +30,11 @@ export interface EngineOptions {
    * back after the latest reported one; `reportHeld` reports them. 0 (the default): never held.
    */
   updateEvery?: number;
+  /**
+   * IPv4 keys a key space must hold for the engine to read state ahead of the events of a batch
+   * (see `warm.ts`); default READ_AHEAD_FROM. 0: always.
+   */
+  readAheadFrom?: number;
 }
 
 export interface EngineStats {
@@ -201,6 +206,7 @@ export class RuleEngine {
   private readonly lateness: number;
   private readonly keepRecent: number;
   private readonly sweepEvery: number;
+  private readonly readAheadFrom: number;
 
   constructor(options: EngineOptions) {
     this.episodes = new Episodes(
@@ -220,6 +226,7 @@ export class RuleEngine {
     this.lateness = options.lateness ?? DEFAULT_LATENESS;
     this.keepRecent = options.keepRecent ?? DEFAULT_KEEP_RECENT;
     this.sweepEvery = options.sweepEvery ?? DEFAULT_SWEEP_EVERY;
+    this.readAheadFrom = options.readAheadFrom ?? READ_AHEAD_FROM;
     this.replaceRules(options.rules, options.allow);
   }
 
@@ -302,7 +309,7 @@ export class RuleEngine {
   evaluate(events: Iterable<SecurityEvent>): IncidentChange[] {
     const out: IncidentChange[] = [];
     const anyCategory = this.byCategory.get('') ?? [];
-    if (Array.isArray(events)) {
+    if (Array.isArray(events) && this.worthReadingAhead()) {
       // A run of events at a time: their state read ahead (all at once, so that the trips to
       // memory overlap), then the events evaluated, in order, as below.
       const list = events as readonly SecurityEvent[];
@@ -323,6 +330,12 @@ export class RuleEngine {
     for (const keys of this.spaces.values()) keys.space.settle();
     this.episodes.flush(out);
     return out;
+  }
+
+  /** Whether some key space holds enough keys that its state is out of the caches (`readAheadFrom`). */
+  private worthReadingAhead(): boolean {
+    for (const keys of this.spaces.values()) if (keys.space.addressKeys >= this.readAheadFrom) return true;
+    return false;
   }
 
   /**

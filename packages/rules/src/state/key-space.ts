@@ -67,7 +67,7 @@ export class KeySpace {
     return (id & CHUNK_MASK) * this.width;
   }
 
-  /** A column for one rule's rows (`rows`, if given, is what `warmRow` reads for it). */
+  /** A column for one rule's rows (`rows`, if given, is what `warmRows` reads for it). */
   register(rows?: RowSet): number {
     const reused = this.freeColumns.pop();
     if (reused !== undefined) {
@@ -238,6 +238,11 @@ export class KeySpace {
       if (row < 0) made += 1;
     }
     return rowSet.warm(rows, count) + rowSet.warmNew(made);
+  }
+
+  /** IPv4 keys (ids in the address table). */
+  get addressKeys(): number {
+    return this.addresses.size;
   }
 
   /** Ids in use. */
