@@ -13,6 +13,7 @@ import type { Allowlist, RuleSpec } from './spec/schema.js';
 import { EventIds } from './state/event-ids.js';
 import { KeySpace, type SpaceDump } from './state/key-space.js';
 import { type Part, SnapshotParts } from './state/snapshot-parts.js';
+import { READ_AHEAD_FROM, WARM_AHEAD, Warmer } from './warm.js';
 
 export interface EngineOptions {
   rules: readonly RuleSpec[];
@@ -29,6 +30,11 @@ export interface EngineOptions {
    * back after the latest reported one; `reportHeld` reports them. 0 (the default): never held.
    */
   updateEvery?: number;
+  /**
+   * IPv4 keys a key space must hold for the engine to read state ahead of the events of a batch
+   * (see `warm.ts`); default READ_AHEAD_FROM. 0: always.
+   */
+  readAheadFrom?: number;
 }
 
 export interface EngineStats {
@@ -190,6 +196,8 @@ export class RuleEngine {
   private readonly eventIds = new EventIds();
   /** Keys by the fields they group by: rules grouping alike share one space (see KeySpace). */
   private readonly spaces = new Map<string, Keys>();
+  /** Reads ahead the state a run of events is about to read (see `warm.ts`). */
+  private readonly warmer = new Warmer();
   private globalAllow: Loaded['allow'];
   private watermark = Number.NEGATIVE_INFINITY;
   private lastSweep = Number.NEGATIVE_INFINITY;
@@ -198,6 +206,7 @@ export class RuleEngine {
   private readonly lateness: number;
   private readonly keepRecent: number;
   private readonly sweepEvery: number;
+  private readonly readAheadFrom: number;
 
   constructor(options: EngineOptions) {
     this.episodes = new Episodes(
@@ -217,6 +226,7 @@ export class RuleEngine {
     this.lateness = options.lateness ?? DEFAULT_LATENESS;
     this.keepRecent = options.keepRecent ?? DEFAULT_KEEP_RECENT;
     this.sweepEvery = options.sweepEvery ?? DEFAULT_SWEEP_EVERY;
+    this.readAheadFrom = options.readAheadFrom ?? READ_AHEAD_FROM;
     this.replaceRules(options.rules, options.allow);
   }
 
@@ -299,10 +309,33 @@ export class RuleEngine {
   evaluate(events: Iterable<SecurityEvent>): IncidentChange[] {
     const out: IncidentChange[] = [];
     const anyCategory = this.byCategory.get('') ?? [];
-    for (const event of events) this.evaluateOne(event, anyCategory);
+    if (Array.isArray(events) && this.worthReadingAhead()) {
+      // A run of events at a time: their state read ahead (all at once, so that the trips to
+      // memory overlap), then the events evaluated, in order, as below.
+      const list = events as readonly SecurityEvent[];
+      for (let from = 0; from < list.length; from += WARM_AHEAD) {
+        const to = Math.min(list.length, from + WARM_AHEAD);
+        const warmer = this.warmer;
+        warmer.warm(list, from, to, this.byCategory, anyCategory);
+        for (let i = from; i < to; i += 1)
+          this.evaluateOne(
+            list[i] as SecurityEvent,
+            warmer.specific[i - from] as Loaded[] | undefined,
+            anyCategory,
+          );
+      }
+    } else
+      for (const event of events)
+        this.evaluateOne(event, this.byCategory.get(event['bulwark.category']), anyCategory);
     for (const keys of this.spaces.values()) keys.space.settle();
     this.episodes.flush(out);
     return out;
+  }
+
+  /** Whether some key space holds enough keys that its state is out of the caches (`readAheadFrom`). */
+  private worthReadingAhead(): boolean {
+    for (const keys of this.spaces.values()) if (keys.space.addressKeys >= this.readAheadFrom) return true;
+    return false;
   }
 
   /**
@@ -315,8 +348,12 @@ export class RuleEngine {
     return out;
   }
 
-  /** Evaluates one event: the clock, lateness, allowlists, then the rules of its category. */
-  private evaluateOne(event: SecurityEvent, anyCategory: readonly Loaded[]): void {
+  /** Evaluates one event: the clock, lateness, allowlists, then the rules of its category (`specific`). */
+  private evaluateOne(
+    event: SecurityEvent,
+    specific: readonly Loaded[] | undefined,
+    anyCategory: readonly Loaded[],
+  ): void {
     const t = eventTime(event['@timestamp']);
     if (Number.isNaN(t)) return;
     const created = event['event.created'] === undefined ? Number.NaN : eventTime(event['event.created']);
@@ -331,7 +368,6 @@ export class RuleEngine {
     }
     if (allowed(this.globalAllow, event)) return;
     this.tick += 1;
-    const specific = this.byCategory.get(event['bulwark.category']);
     if (specific) for (const entry of specific) this.apply(entry, event, t);
     for (const entry of anyCategory) this.apply(entry, event, t);
   }

@@ -99,6 +99,8 @@ export interface Detector {
   exportKey(id: number): unknown;
   /** Restores a key's state from `exportKey`'s form; a form it does not know is ignored. */
   load(key: string, state: unknown): void;
+  /** The column of its rows in its key space's records, -1 if none: what `warm.ts` reads ahead. */
+  rowColumn(): number;
   /** Calls `visit` with the id of every key with state. */
   forEachKey(visit: (id: number) => void): void;
   /** Forgets keys idle since before `before`, sparing those touched after tick `sparedAfter`. */

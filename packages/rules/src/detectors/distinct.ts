@@ -313,6 +313,10 @@ export class DistinctDetector implements Detector {
     });
   }
 
+  rowColumn(): number {
+    return this.rows.column;
+  }
+
   forEachKey(visit: (id: number) => void): void {
     this.rows.forEachKey(visit);
   }

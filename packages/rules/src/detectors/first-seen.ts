@@ -233,6 +233,10 @@ export class FirstSeenDetector implements Detector {
     return true;
   }
 
+  rowColumn(): number {
+    return this.rows.column;
+  }
+
   forEachKey(visit: (id: number) => void): void {
     this.rows.forEachKey(visit);
   }

@@ -179,6 +179,10 @@ export class RateDetector implements Detector {
     return this.rows.restore(state as RowsDump, parts, remap);
   }
 
+  rowColumn(): number {
+    return this.rows.column;
+  }
+
   forEachKey(visit: (id: number) => void): void {
     this.rows.forEachKey(visit);
   }

@@ -104,6 +104,10 @@ export class SequenceDetector implements Detector {
     return this.states.restore(state, parts, remap);
   }
 
+  rowColumn(): number {
+    return -1;
+  }
+
   forEachKey(visit: (id: number) => void): void {
     this.states.forEachKey(visit);
   }

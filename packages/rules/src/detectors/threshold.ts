@@ -223,6 +223,10 @@ export class ThresholdDetector implements Detector {
     });
   }
 
+  rowColumn(): number {
+    return this.rows.column;
+  }
+
   forEachKey(visit: (id: number) => void): void {
     this.rows.forEachKey(visit);
   }

@@ -1,6 +1,7 @@
 import { AddressTable } from './address-table.js';
 import { EventIds } from './event-ids.js';
 import { ipv4Number, ipv4Text } from './ipv4.js';
+import type { RowSet } from './row-set.js';
 import type { SnapshotParts } from './snapshot-parts.js';
 
 /** Records are kept in chunks of 2^CHUNK_BITS ids: the space grows a chunk at a time, copying nothing. */
@@ -47,6 +48,8 @@ export class KeySpace {
   private width = 16;
   private columns = 0;
   private readonly freeColumns: number[] = [];
+  /** The row set of each column (for `warm`), undefined for a column given back or registered bare. */
+  private readonly rowSets: (RowSet | undefined)[] = [];
   private chunks: Int32Array[] = [];
   /** The chunk `at` selected, where the record at the offset it returned is. */
   private records: Int32Array = new Int32Array(0);
@@ -64,11 +67,15 @@ export class KeySpace {
     return (id & CHUNK_MASK) * this.width;
   }
 
-  /** A column for one rule's rows. */
-  register(): number {
+  /** A column for one rule's rows (`rows`, if given, is what `warmRows` reads for it). */
+  register(rows?: RowSet): number {
     const reused = this.freeColumns.pop();
-    if (reused !== undefined) return reused;
+    if (reused !== undefined) {
+      this.rowSets[reused] = rows;
+      return reused;
+    }
     const column = this.columns;
+    this.rowSets[column] = rows;
     this.columns += 1;
     if (ROWS + this.columns > this.width) this.widen(this.width * 2);
     for (let id = 0; id < this.next; id += 1) {
@@ -80,6 +87,7 @@ export class KeySpace {
 
   /** Gives back a column whose rule is gone (its rows already freed). */
   unregister(column: number): void {
+    this.rowSets[column] = undefined;
     this.freeColumns.push(column);
   }
 
@@ -169,6 +177,72 @@ export class KeySpace {
     const at = this.at(id) + EPISODES;
     this.records[at] = (this.records[at] as number) - 1;
     if (id !== this.focusId) this.releaseIfUnused(id);
+  }
+
+  /**
+   * For `warm.ts`: writes the ids of IPv4 `addresses[0..count)` to `ids` (-1 for none yet), having
+   * read first the table slots of all, then the records of all, each in a tight loop so that the
+   * trips to memory overlap. Returns what it read.
+   */
+  warmKeys(addresses: Int32Array, count: number, ids: Int32Array): number {
+    const table = this.addresses;
+    let sink = table.warm(addresses, count);
+    for (let j = 0; j < count; j += 1) ids[j] = table.get((addresses[j] as number) >>> 0);
+    const chunks = this.chunks;
+    const width = this.width;
+    // The incident count (read first by every event) and the last row column: both lines of a
+    // record that spans two.
+    const last = ROWS + Math.max(0, this.columns - 1);
+    for (let j = 0; j < count; j += 1) {
+      const id = ids[j] as number;
+      if (id < 0) continue;
+      const records = chunks[id >>> CHUNK_BITS] as Int32Array;
+      const at = (id & CHUNK_MASK) * width;
+      sink += (records[at + EPISODES] as number) + (records[at + last] as number);
+    }
+    return sink;
+  }
+
+  /**
+   * For `warm.ts`: reads the records the next `count` new keys will most likely get (freed ids are
+   * reused first; ids never used are fresh memory, which a read would only map to fault again on
+   * the first write). Returns what it read.
+   */
+  warmNewKeys(count: number): number {
+    let sink = 0;
+    const free = this.free;
+    for (let j = free.length - 1; j >= 0 && j >= free.length - count; j -= 1) {
+      const id = free[j] as number;
+      sink += (this.chunks[id >>> CHUNK_BITS] as Int32Array)[(id & CHUNK_MASK) * this.width] as number;
+    }
+    return sink;
+  }
+
+  /**
+   * For `warm.ts`: reads, for the keys `ids[items[0..count)]`, the rows rule `column` keeps, and
+   * the rows it will most likely make for the keys that have none. Returns what it read.
+   */
+  warmRows(column: number, ids: Int32Array, items: Int32Array, count: number, rows: Int32Array): number {
+    const rowSet = this.rowSets[column];
+    if (rowSet === undefined) return 0;
+    const chunks = this.chunks;
+    const width = this.width;
+    let made = 0;
+    for (let i = 0; i < count; i += 1) {
+      const id = ids[items[i] as number] as number;
+      const row =
+        id < 0
+          ? -1
+          : ((chunks[id >>> CHUNK_BITS] as Int32Array)[(id & CHUNK_MASK) * width + ROWS + column] as number);
+      rows[i] = row;
+      if (row < 0) made += 1;
+    }
+    return rowSet.warm(rows, count) + rowSet.warmNew(made);
+  }
+
+  /** IPv4 keys (ids in the address table). */
+  get addressKeys(): number {
+    return this.addresses.size;
   }
 
   /** Ids in use. */
