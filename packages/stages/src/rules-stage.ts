@@ -57,7 +57,7 @@ export interface RulesStageOptions {
   batchSize?: number;
   /**
    * How often (wall clock) a snapshot of the engine's state is written, with the checkpoint it
-   * reflects. Incidents and notifications are committed with every batch; state less often, because
+   * reflects. Incidents and notifications are committed with every batch that changes any; state less often, because
    * re-evaluating the events stored since the snapshot after a crash reproduces the same incidents
    * (their upserts change nothing, and the outbox ignores notifications it holds). The longer, the
    * less time spent writing state and the more re-evaluated on start. Default 30 s.
@@ -232,15 +232,15 @@ export class RulesStage {
   private writeSnapshot(): Promise<void> {
     const checkpoint = this.evaluatedSeq;
     const committed = Promise.all(this.inFlight);
-    const began = Date.now();
     this.lastSnapshot = this.now().getTime();
-    this.snapshotting = this.saveSnapshot(checkpoint, committed, began).finally(() => {
+    this.snapshotting = this.saveSnapshot(checkpoint, committed).finally(() => {
       this.snapshotting = null;
     });
     return this.snapshotting;
   }
 
-  private async saveSnapshot(checkpoint: number, committed: Promise<unknown>, began: number): Promise<void> {
+  private async saveSnapshot(checkpoint: number, committed: Promise<unknown>): Promise<void> {
+    const began = Date.now();
     try {
       const extra: SnapshotExtra = { checkpoint };
       const pieces = encodeSnapshot(this.engine.snapshot(), extra);
