@@ -57,10 +57,11 @@ export interface RulesStageOptions {
   batchSize?: number;
   /**
    * How often (wall clock) a snapshot of the engine's state is written, with the checkpoint it
-   * reflects. Incidents and notifications are committed with every batch that changes any; state less often, because
-   * re-evaluating the events stored since the snapshot after a crash reproduces the same incidents
-   * (their upserts change nothing, and the outbox ignores notifications it holds). The longer, the
-   * less time spent writing state and the more re-evaluated on start. Default 30 s.
+   * reflects. Incidents and notifications are committed with every batch that changes any; state
+   * less often, because re-evaluating the events stored since the snapshot after a crash reproduces
+   * the same incidents (their upserts change nothing, and the outbox ignores notifications it
+   * holds). The longer, the less time spent writing state and the more re-evaluated on start.
+   * Default 30 s.
    */
   snapshotEveryMs?: number;
 }
