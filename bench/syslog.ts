@@ -115,7 +115,7 @@ function cpuReport(service: CpuSample, servicePid: number, generatorSeconds: num
   // Node names none of its threads: the main one is the one whose id is the process's.
   const busiest = [...service.threads]
     .sort(([, a], [, b]) => b.seconds - a.seconds)
-    .slice(0, 4)
+    .slice(0, 6)
     .map(([tid, { seconds }]) => `${tid === String(servicePid) ? 'main' : tid} ${perMessage(seconds)}`)
     .join(', ');
   return `CPU per message: service ${perMessage(service.total)} (busiest threads: ${busiest}); load generator ${perMessage(generatorSeconds)}`;

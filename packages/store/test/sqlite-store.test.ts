@@ -262,6 +262,32 @@ describe.each(ADAPTERS)('%s', (name, adapter) => {
     db.close();
   });
 
+  it('makes a new database with 16 KiB pages, and keeps the page size of an existing one', async () => {
+    const { store, dataDir } = await open();
+    await store.appendEvents([event('a', '192.0.2.1', 0)]);
+    await store.close();
+    const pageSize = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      const size = db.pragma('page_size', { simple: true });
+      db.close();
+      return size;
+    };
+    expect(pageSize(path.join(dataDir, 'bulwark.db'))).toBe(16384);
+
+    const oldDir = mkdtempSync(path.join(tmpdir(), 'bulwark-store-'));
+    const old = new Database(path.join(oldDir, 'bulwark.db'));
+    old.pragma('page_size = 4096');
+    old.pragma('journal_mode = WAL');
+    for (const migration of MIGRATIONS) old.exec(migration);
+    old.pragma(`user_version = ${MIGRATIONS.length}`);
+    old.close();
+    const { store: reopened } = await open(oldDir);
+    await reopened.appendEvents([event('b', '192.0.2.2', 1)]);
+    expect((await reopened.eventsAfter(0, 10)).map((s) => s.event['event.id'])).toEqual(['b']);
+    await reopened.close();
+    expect(pageSize(path.join(oldDir, 'bulwark.db'))).toBe(4096);
+  });
+
   it('searches events newest first with filters and cursor paging', async () => {
     const { store } = await open();
     await store.appendEvents([
