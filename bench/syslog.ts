@@ -10,7 +10,8 @@
  * until the rules engine has committed its evaluation of all N (its checkpoint), and reports when.
  *
  *   --profile DIR        CPU profiles of the service (every thread, `node --cpu-prof`) into DIR
- *   --node-options OPTS  more options for the service's node (e.g. "--max-old-space-size=4096")
+ *   --node-options=OPTS  more options for the service's node (e.g. "--max-old-space-size=4096"); the
+ *                        service runs with --v8-pool-size=2, as deployed, unless OPTS sets it
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,9 +45,12 @@ interface Started {
 async function startService(
   dataDir: string,
 ): Promise<{ started: Started; pid: number; stop: () => Promise<void> }> {
+  const extra = values['node-options']?.split(/\s+/).filter(Boolean) ?? [];
   const nodeOptions = [
+    // How the service is deployed (deploy/): two garbage collector helpers, one per core here.
+    ...(extra.some((option) => option.startsWith('--v8-pool-size')) ? [] : ['--v8-pool-size=2']),
     ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile)}`] : []),
-    ...(values['node-options']?.split(/\s+/).filter(Boolean) ?? []),
+    ...extra,
   ];
   const bin = path.join(ROOT, 'packages/cli/bin/bulwark.js');
   const child = spawn(process.execPath, [...nodeOptions, bin, 'start'], {
