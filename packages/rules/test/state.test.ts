@@ -248,6 +248,33 @@ describe('eventTime', () => {
       else expect(got, text).toBe(want);
     }
   });
+
+  it('agrees with Date.parse for times in the minute of the one before, and for near misses of it', () => {
+    const start = Date.UTC(2026, 10, 21, 10, 0, 0);
+    const texts: string[] = [];
+    for (let ms = 0; ms < 150_000; ms += 997) texts.push(new Date(start + ms).toISOString());
+    const minute = '2026-11-21T10:01:';
+    texts.push(
+      `${minute}07.123Z`,
+      `${minute}60.000Z`,
+      `${minute}6a.000Z`,
+      `${minute}0:.000Z`,
+      `${minute}07.12/Z`,
+      `${minute}07,123Z`,
+      `${minute}07.123z`,
+      `${minute}07.1234`,
+      '2026-11-21T10:02:07.123Z',
+      '1970-01-01T00:00:00.001Z',
+      '1970-01-01T00:00:59.999Z',
+    );
+    for (const text of texts) {
+      eventTime(`${minute}00.000Z`);
+      const want = Date.parse(text);
+      const got = eventTime(text);
+      if (Number.isNaN(want)) expect(got, text).toBeNaN();
+      else expect(got, text).toBe(want);
+    }
+  });
 });
 
 describe('valueKey', () => {
