@@ -133,6 +133,7 @@ class ReusedObservation implements Observation {
   tick = 0;
   private rule = undefined as unknown as CompiledRule;
   private made: EventRef | undefined;
+  private readonly valueList: (string | undefined)[] = [];
 
   reset(event: SecurityEvent, t: number, key: string, id: number, tick: number, rule: CompiledRule): this {
     this.event = event;
@@ -150,12 +151,20 @@ class ReusedObservation implements Observation {
     return this.made;
   }
 
-  /** The event's values of the rule's summary fields, in `summaryFields` order. */
+  /**
+   * The event's values of the rule's summary fields, in `summaryFields` order. One array reused for
+   * every call, valid until the next: incidents copy out the values they list, and under a storm
+   * every failed login is absorbed into an open incident, so a new array each time was garbage.
+   */
   values(): (string | undefined)[] {
-    return this.rule.summaryFields.map((name) => {
-      const value = (this.event as Record<string, unknown>)[name];
-      return value === undefined || value === null ? undefined : String(value);
-    });
+    const names = this.rule.summaryFields;
+    const list = this.valueList;
+    list.length = names.length;
+    for (let i = 0; i < names.length; i += 1) {
+      const value = (this.event as Record<string, unknown>)[names[i] as string];
+      list[i] = value === undefined || value === null ? undefined : String(value);
+    }
+    return list;
   }
 }
 
@@ -384,7 +393,8 @@ export class RuleEngine {
     const verdict = detector.observe(observation, episode !== undefined);
     if (verdict === null) return;
     if (verdict === 'absorb') {
-      if (episode !== undefined) this.episodes.absorb(episode, rule, observation.ref(), observation.values());
+      if (episode !== undefined)
+        this.episodes.absorb(episode, rule, t, event['event.id'], observation.values());
     } else
       this.episodes.openWith(
         rule,

@@ -86,8 +86,12 @@ export class Warmer {
     const value = (event as Record<string, unknown>)[fields[0] as string];
     if (typeof value !== 'string') return;
     if (value !== this.lastText) {
+      // Text that is no address (a user name) is not kept: the address before it is most likely
+      // the next rule's key again (a failed login goes to rules by address, by user, by address).
+      const parsed = ipv4Number(value);
+      if (parsed < 0) return;
       this.lastText = value;
-      this.lastAddress = ipv4Number(value);
+      this.lastAddress = parsed;
     }
     const address = this.lastAddress;
     if (address < 0) return;
