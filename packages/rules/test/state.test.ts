@@ -116,6 +116,31 @@ describe('KeySpace', () => {
       expect(space.row(id, column)).toBeGreaterThanOrEqual(0);
     }
   });
+
+  it('keeps rows and counts when rules are added past the room of its records', () => {
+    const space = new KeySpace();
+    const first = [space.register(), space.register()];
+    const ids = Array.from({ length: 3000 }, (_, i) => {
+      const id = space.intern(`10.1.${i >> 8}.${i & 255}`);
+      space.setRow(id, first[i % 2] as number, i);
+      if (i % 3 === 0) space.openEpisode(id);
+      return id;
+    });
+    space.settle();
+    // Eighteen more rules: the records widen, more than once.
+    const more = Array.from({ length: 18 }, () => space.register());
+    ids.forEach((id, i) => {
+      space.setRow(id, more[i % 18] as number, i + 1);
+    });
+    ids.forEach((id, i) => {
+      expect(space.keyOf(id)).toBe(`10.1.${i >> 8}.${i & 255}`);
+      expect(space.row(id, first[i % 2] as number)).toBe(i);
+      expect(space.row(id, first[(i + 1) % 2] as number)).toBe(-1);
+      expect(space.row(id, more[i % 18] as number)).toBe(i + 1);
+      expect(space.row(id, more[(i + 1) % 18] as number)).toBe(-1);
+      expect(space.mayBeOpen(id)).toBe(i % 3 === 0);
+    });
+  });
 });
 
 describe('RowSet', () => {
