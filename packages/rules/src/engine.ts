@@ -322,10 +322,11 @@ export class RuleEngine {
       // A run of events at a time: their state read ahead (all at once, so that the trips to
       // memory overlap), then the events evaluated, in order, as below.
       const list = events as readonly SecurityEvent[];
+      const warmer = this.warmer;
+      warmer.prepare(this.byCategory, anyCategory);
       for (let from = 0; from < list.length; from += WARM_AHEAD) {
         const to = Math.min(list.length, from + WARM_AHEAD);
-        const warmer = this.warmer;
-        warmer.warm(list, from, to, this.byCategory, anyCategory);
+        warmer.warm(list, from, to);
         for (let i = from; i < to; i += 1)
           this.evaluateOne(
             list[i] as SecurityEvent,
