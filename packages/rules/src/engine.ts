@@ -128,22 +128,30 @@ function keyFieldsOf(event: SecurityEvent, groupBy: readonly string[]): Incident
 class ReusedObservation implements Observation {
   event = undefined as unknown as SecurityEvent;
   t = 0;
-  key = '';
   id = 0;
   tick = 0;
+  /**
+   * Where the key's text is, read through `key` by the few detectors that want it: storing the
+   * text itself (a new string per event, in an object that lives long) cost a write barrier per rule.
+   */
+  private keys = undefined as unknown as Keys;
   private rule = undefined as unknown as CompiledRule;
   private made: EventRef | undefined;
   private readonly valueList: (string | undefined)[] = [];
 
-  reset(event: SecurityEvent, t: number, key: string, id: number, tick: number, rule: CompiledRule): this {
+  reset(event: SecurityEvent, t: number, keys: Keys, id: number, tick: number, rule: CompiledRule): this {
     this.event = event;
     this.t = t;
-    this.key = key;
+    this.keys = keys;
     this.id = id;
     this.tick = tick;
     this.rule = rule;
     this.made = undefined;
     return this;
+  }
+
+  get key(): string {
+    return this.keys.text;
   }
 
   ref(): EventRef {
@@ -389,7 +397,7 @@ export class RuleEngine {
     const id = keys.of(event, this.tick);
     if (id < 0) return;
     const key = keys.text;
-    const observation = this.observation.reset(event, t, key, id, this.tick, rule);
+    const observation = this.observation.reset(event, t, keys, id, this.tick, rule);
     const episode = keys.space.mayBeOpen(id) ? this.episodes.openFor(rule.spec.kind, key, t) : undefined;
     const verdict = detector.observe(observation, episode !== undefined);
     if (verdict === null) return;
