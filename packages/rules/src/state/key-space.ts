@@ -328,8 +328,10 @@ export class KeySpace {
       this.next += 1;
     }
     const at = this.at(id);
-    this.records.fill(0, at, at + ROWS);
-    this.records.fill(-1, at + ROWS, at + ROWS + this.columns);
+    // Loops, not `fill`: a call into the runtime costs more than the dozen words it clears.
+    const records = this.records;
+    for (let i = at; i < at + ROWS; i += 1) records[i] = 0;
+    for (let i = at + ROWS; i < at + ROWS + this.columns; i += 1) records[i] = -1;
     return id;
   }
 
