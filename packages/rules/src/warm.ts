@@ -61,7 +61,7 @@ export class Warmer {
   /**
    * Works out, for a batch, what the events of each category will read: per key space, the field
    * its keys are and the row column (and filter) of each rule. Asking every rule of every event
-   * for these cost more than the reads themselves; rules and columns change only between batches.
+   * for these cost some 900 instructions an event; rules and columns change only between batches.
    */
   prepare(byCategory: ReadonlyMap<string, readonly WarmRule[]>, anyCategory: readonly WarmRule[]): void {
     this.plans.clear();
