@@ -128,16 +128,21 @@ function keyFieldsOf(event: SecurityEvent, groupBy: readonly string[]): Incident
 class ReusedObservation implements Observation {
   event = undefined as unknown as SecurityEvent;
   t = 0;
-  key = '';
   id = 0;
   tick = 0;
+  /**
+   * Where the key's text is, read through `key` by the few detectors that want it: storing the
+   * text itself (a new string per event, in an object that lives long) cost a write barrier per rule.
+   */
+  private keys = undefined as unknown as Keys;
   private rule = undefined as unknown as CompiledRule;
   private made: EventRef | undefined;
+  private readonly valueList: (string | undefined)[] = [];
 
-  reset(event: SecurityEvent, t: number, key: string, id: number, tick: number, rule: CompiledRule): this {
+  reset(event: SecurityEvent, t: number, keys: Keys, id: number, tick: number, rule: CompiledRule): this {
     this.event = event;
     this.t = t;
-    this.key = key;
+    this.keys = keys;
     this.id = id;
     this.tick = tick;
     this.rule = rule;
@@ -145,17 +150,29 @@ class ReusedObservation implements Observation {
     return this;
   }
 
+  get key(): string {
+    return this.keys.text;
+  }
+
   ref(): EventRef {
     this.made ??= { t: this.t, id: this.event['event.id'] };
     return this.made;
   }
 
-  /** The event's values of the rule's summary fields, in `summaryFields` order. */
+  /**
+   * The event's values of the rule's summary fields, in `summaryFields` order. One array reused for
+   * every call, valid until the next: incidents copy out the values they list, and under a storm
+   * every failed login is absorbed into an open incident, so a new array each time was garbage.
+   */
   values(): (string | undefined)[] {
-    return this.rule.summaryFields.map((name) => {
-      const value = (this.event as Record<string, unknown>)[name];
-      return value === undefined || value === null ? undefined : String(value);
-    });
+    const names = this.rule.summaryFields;
+    const list = this.valueList;
+    list.length = names.length;
+    for (let i = 0; i < names.length; i += 1) {
+      const value = (this.event as Record<string, unknown>)[names[i] as string];
+      list[i] = value === undefined || value === null ? undefined : String(value);
+    }
+    return list;
   }
 }
 
@@ -313,10 +330,11 @@ export class RuleEngine {
       // A run of events at a time: their state read ahead (all at once, so that the trips to
       // memory overlap), then the events evaluated, in order, as below.
       const list = events as readonly SecurityEvent[];
+      const warmer = this.warmer;
+      warmer.prepare(this.byCategory, anyCategory);
       for (let from = 0; from < list.length; from += WARM_AHEAD) {
         const to = Math.min(list.length, from + WARM_AHEAD);
-        const warmer = this.warmer;
-        warmer.warm(list, from, to, this.byCategory, anyCategory);
+        warmer.warm(list, from, to);
         for (let i = from; i < to; i += 1)
           this.evaluateOne(
             list[i] as SecurityEvent,
@@ -379,12 +397,13 @@ export class RuleEngine {
     const id = keys.of(event, this.tick);
     if (id < 0) return;
     const key = keys.text;
-    const observation = this.observation.reset(event, t, key, id, this.tick, rule);
+    const observation = this.observation.reset(event, t, keys, id, this.tick, rule);
     const episode = keys.space.mayBeOpen(id) ? this.episodes.openFor(rule.spec.kind, key, t) : undefined;
     const verdict = detector.observe(observation, episode !== undefined);
     if (verdict === null) return;
     if (verdict === 'absorb') {
-      if (episode !== undefined) this.episodes.absorb(episode, rule, observation.ref(), observation.values());
+      if (episode !== undefined)
+        this.episodes.absorb(episode, rule, t, event['event.id'], observation.values());
     } else
       this.episodes.openWith(
         rule,

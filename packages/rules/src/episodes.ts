@@ -6,7 +6,7 @@ import {
   incidentId,
   type Severity,
 } from '@bulwark/schemas';
-import type { CompiledRule, EventRef, Trigger } from './detectors/detector.js';
+import type { CompiledRule, Trigger } from './detectors/detector.js';
 import { appendEvidence, shownEvidence, trimEvidence } from './evidence.js';
 import type { IncidentChange } from './rule.js';
 import type { RuleSpec } from './spec/schema.js';
@@ -202,7 +202,7 @@ export class Episodes {
       held: false,
       ...(spec.summary === undefined ? {} : { summary: spec.summary }),
     };
-    for (const ref of trigger.events) this.record(episode, ref);
+    for (const ref of trigger.events) this.record(episode, ref.t, ref.id);
     if (trigger.last !== undefined && trigger.last > episode.last) episode.last = trigger.last;
     episode.reported = episode.last;
     this.note(episode, rule, values);
@@ -221,17 +221,26 @@ export class Episodes {
     });
   }
 
-  /** Adds an event to `episode` (from `openFor`); `values`: its values of the rule's summary fields. */
-  absorb(episode: Episode, rule: CompiledRule, ref: EventRef, values: readonly (string | undefined)[]): void {
-    if (episode.lastEvent === ref.id) return;
+  /**
+   * Adds an event (its time `t` and id) to `episode` (from `openFor`); `values`: its values of the
+   * rule's summary fields, read now and not kept.
+   */
+  absorb(
+    episode: Episode,
+    rule: CompiledRule,
+    t: number,
+    id: string,
+    values: readonly (string | undefined)[],
+  ): void {
+    if (episode.lastEvent === id) return;
     const before = episode.severity;
-    this.record(episode, ref);
+    this.record(episode, t, id);
     this.note(episode, rule, values);
     episode.count += 1;
     if (rule.spec.quiet > episode.quiet) episode.quiet = rule.spec.quiet;
     this.escalate(episode, rule);
     if (this.pending.has(episode.id)) return;
-    if (episode.severity === before && ref.t - episode.reported < this.updateEvery) {
+    if (episode.severity === before && t - episode.reported < this.updateEvery) {
       if (!episode.held) {
         episode.held = true;
         this.held.push(episode);
@@ -240,7 +249,7 @@ export class Episodes {
       }
       return;
     }
-    episode.reported = ref.t;
+    episode.reported = t;
     episode.held = false;
     this.pending.set(episode.id, { type: 'updated', episode, previousSeverity: before, opened: false });
   }
@@ -304,11 +313,11 @@ export class Episodes {
     });
   }
 
-  private record(episode: Episode, ref: EventRef): void {
-    if (ref.t < episode.first) episode.first = ref.t;
-    if (ref.t > episode.last) episode.last = ref.t;
-    appendEvidence(episode.evidence, ref.id);
-    episode.lastEvent = ref.id;
+  private record(episode: Episode, t: number, id: string): void {
+    if (t < episode.first) episode.first = t;
+    if (t > episode.last) episode.last = t;
+    appendEvidence(episode.evidence, id);
+    episode.lastEvent = id;
   }
 
   /** Lists an event's values of the summary fields, as far as LISTED_VALUES. */

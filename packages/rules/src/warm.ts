@@ -41,6 +41,10 @@ export interface WarmRule {
 export class Warmer {
   /** Per key space: the keys of the run, and per rule column the keys its rule reads a row of. */
   private readonly groups = new Map<KeySpace, SpaceGroup>();
+  /** Per category, its rules and what to note of their events (`prepare`). */
+  private readonly plans = new Map<string, Plan>();
+  /** The same for the rules of any category. */
+  private always: Plan = { rules: [], keys: [] };
   /** The group and key added last, for the event being noted: its rules mostly share its key. */
   private lastGroup: SpaceGroup | undefined;
   private lastEvent: SecurityEvent | undefined;
@@ -54,62 +58,101 @@ export class Warmer {
    */
   readonly specific: (readonly WarmRule[] | undefined)[] = [];
 
-  /** Reads ahead for `events[from..to)`, each going to its category's rules and `anyCategory`. */
-  warm(
-    events: readonly SecurityEvent[],
-    from: number,
-    to: number,
-    byCategory: ReadonlyMap<string, readonly WarmRule[]>,
-    anyCategory: readonly WarmRule[],
-  ): void {
+  /**
+   * Works out, for a batch, what the events of each category will read: per key space, the field
+   * its keys are and the row column (and filter) of each rule. Asking every rule of every event
+   * for these cost some 900 instructions an event; rules and columns change only between batches.
+   */
+  prepare(byCategory: ReadonlyMap<string, readonly WarmRule[]>, anyCategory: readonly WarmRule[]): void {
+    this.plans.clear();
+    for (const [category, rules] of byCategory) this.plans.set(category, this.planOf(rules));
+    this.always = this.planOf(anyCategory);
+  }
+
+  /** Reads ahead for `events[from..to)`, with the plans of the last `prepare`. */
+  warm(events: readonly SecurityEvent[], from: number, to: number): void {
     for (const group of this.groups.values()) group.clear();
     this.lastGroup = undefined;
+    const always = this.always.keys;
     for (let i = from; i < to; i += 1) {
       const event = events[i] as SecurityEvent;
-      const specific = byCategory.get(event['bulwark.category']);
-      this.specific[i - from] = specific;
-      if (specific !== undefined) for (const rule of specific) this.add(rule, event);
-      for (const rule of anyCategory) this.add(rule, event);
+      const plan = this.plans.get(event['bulwark.category']);
+      this.specific[i - from] = plan?.rules;
+      if (plan !== undefined) this.note(plan.keys, event);
+      this.note(always, event);
     }
     let sink = 0;
     for (const group of this.groups.values()) sink += group.warm();
     this.sink = sink;
   }
 
-  /** Notes the key and row `rule` will read for `event`, when its key is one IPv4 address. */
-  private add(rule: WarmRule, event: SecurityEvent): void {
-    const fields = rule.keys.fields;
-    if (fields.length !== 1) return;
-    const column = rule.detector.rowColumn();
-    if (column < 0) return;
-    if (rule.check !== null && !rule.check(event)) return;
-    const value = (event as Record<string, unknown>)[fields[0] as string];
-    if (typeof value !== 'string') return;
-    if (value !== this.lastText) {
-      this.lastText = value;
-      this.lastAddress = ipv4Number(value);
-    }
-    const address = this.lastAddress;
-    if (address < 0) return;
-    const space = rule.keys.space;
-    let group = this.lastGroup;
-    if (
-      group === undefined ||
-      group.space !== space ||
-      this.lastEvent !== event ||
-      group.lastAddress() !== address
-    ) {
-      group = this.groups.get(space);
-      if (group === undefined) {
-        group = new SpaceGroup(space);
-        this.groups.set(space, group);
+  private planOf(rules: readonly WarmRule[]): Plan {
+    const keys: KeyStep[] = [];
+    for (const rule of rules) {
+      const fields = rule.keys.fields;
+      const column = rule.detector.rowColumn();
+      if (fields.length !== 1 || column < 0) continue;
+      const space = rule.keys.space;
+      let step = keys.find((candidate) => candidate.group.space === space);
+      if (step === undefined) {
+        let group = this.groups.get(space);
+        if (group === undefined) {
+          group = new SpaceGroup(space);
+          this.groups.set(space, group);
+        }
+        step = { field: fields[0] as string, group, columns: [], checks: [] };
+        keys.push(step);
       }
-      group.addKey(address);
-      this.lastGroup = group;
-      this.lastEvent = event;
+      step.columns.push(column);
+      step.checks.push(rule.check);
     }
-    group.addRow(column);
+    return { rules, keys };
   }
+
+  /** Notes the keys and rows `steps` will read for `event`, where a key is one IPv4 address. */
+  private note(steps: readonly KeyStep[], event: SecurityEvent): void {
+    for (let s = 0; s < steps.length; s += 1) {
+      const step = steps[s] as KeyStep;
+      const value = (event as Record<string, unknown>)[step.field];
+      if (typeof value !== 'string') continue;
+      if (value !== this.lastText) {
+        // Text that is no address (a user name) is not kept: the address before it is most likely
+        // the next key again (a failed login goes to rules by address, by user, by address).
+        const parsed = ipv4Number(value);
+        if (parsed < 0) continue;
+        this.lastText = value;
+        this.lastAddress = parsed;
+      }
+      const address = this.lastAddress;
+      if (address < 0) continue;
+      const group = step.group;
+      const { columns, checks } = step;
+      for (let c = 0; c < columns.length; c += 1) {
+        const check = checks[c] as Predicate | null;
+        if (check !== null && !check(event)) continue;
+        if (group !== this.lastGroup || this.lastEvent !== event || group.lastAddress() !== address) {
+          group.addKey(address);
+          this.lastGroup = group;
+          this.lastEvent = event;
+        }
+        group.addRow(columns[c] as number);
+      }
+    }
+  }
+}
+
+/** The rules of a category, and per key space what the read ahead notes of their events. */
+interface Plan {
+  readonly rules: readonly WarmRule[];
+  readonly keys: readonly KeyStep[];
+}
+
+/** The rules of one list that key by one field in one space: that field, and each rule's row column and filter. */
+interface KeyStep {
+  readonly field: string;
+  readonly group: SpaceGroup;
+  readonly columns: number[];
+  readonly checks: (Predicate | null)[];
 }
 
 /** Int32Array `array` with room for at least one more past `used`. */

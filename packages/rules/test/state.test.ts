@@ -116,6 +116,31 @@ describe('KeySpace', () => {
       expect(space.row(id, column)).toBeGreaterThanOrEqual(0);
     }
   });
+
+  it('keeps rows and counts when rules are added past the room of its records', () => {
+    const space = new KeySpace();
+    const first = [space.register(), space.register()];
+    const ids = Array.from({ length: 3000 }, (_, i) => {
+      const id = space.intern(`10.1.${i >> 8}.${i & 255}`);
+      space.setRow(id, first[i % 2] as number, i);
+      if (i % 3 === 0) space.openEpisode(id);
+      return id;
+    });
+    space.settle();
+    // Eighteen more rules: the records widen, more than once.
+    const more = Array.from({ length: 18 }, () => space.register());
+    ids.forEach((id, i) => {
+      space.setRow(id, more[i % 18] as number, i + 1);
+    });
+    ids.forEach((id, i) => {
+      expect(space.keyOf(id)).toBe(`10.1.${i >> 8}.${i & 255}`);
+      expect(space.row(id, first[i % 2] as number)).toBe(i);
+      expect(space.row(id, first[(i + 1) % 2] as number)).toBe(-1);
+      expect(space.row(id, more[i % 18] as number)).toBe(i + 1);
+      expect(space.row(id, more[(i + 1) % 18] as number)).toBe(-1);
+      expect(space.mayBeOpen(id)).toBe(i % 3 === 0);
+    });
+  });
 });
 
 describe('RowSet', () => {
@@ -242,6 +267,33 @@ describe('eventTime', () => {
       '2026-1x-21T10:00:00.000Z',
     );
     for (const text of texts) {
+      const want = Date.parse(text);
+      const got = eventTime(text);
+      if (Number.isNaN(want)) expect(got, text).toBeNaN();
+      else expect(got, text).toBe(want);
+    }
+  });
+
+  it('agrees with Date.parse for times in the minute of the one before, and for near misses of it', () => {
+    const start = Date.UTC(2026, 10, 21, 10, 0, 0);
+    const texts: string[] = [];
+    for (let ms = 0; ms < 150_000; ms += 997) texts.push(new Date(start + ms).toISOString());
+    const minute = '2026-11-21T10:01:';
+    texts.push(
+      `${minute}07.123Z`,
+      `${minute}60.000Z`,
+      `${minute}6a.000Z`,
+      `${minute}0:.000Z`,
+      `${minute}07.12/Z`,
+      `${minute}07,123Z`,
+      `${minute}07.123z`,
+      `${minute}07.1234`,
+      '2026-11-21T10:02:07.123Z',
+      '1970-01-01T00:00:00.001Z',
+      '1970-01-01T00:00:59.999Z',
+    );
+    for (const text of texts) {
+      eventTime(`${minute}00.000Z`);
       const want = Date.parse(text);
       const got = eventTime(text);
       if (Number.isNaN(want)) expect(got, text).toBeNaN();

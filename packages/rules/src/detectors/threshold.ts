@@ -123,6 +123,13 @@ export class ThresholdDetector implements Detector {
     const words = rows.words;
     const held = numbers[base + COUNT] as number;
     const idSlots = this.idSlots;
+    if (this.appends(numbers, base, held, o.t)) {
+      // The common case, written in place: what the merge below would write back is the same.
+      numbers[base + COUNT] = held + 1;
+      numbers[base + timeColumn(held, idSlots)] = o.t;
+      this.rows.eventIds.write(words, (base + idColumn(held)) * 2, o.event['event.id']);
+      return null;
+    }
     const merged = this.merged;
     const mergedWords = this.mergedWords;
 
@@ -167,6 +174,22 @@ export class ThresholdDetector implements Detector {
       copyWords(mergedWords, ((total - keep + j) * EVENT_WIDTH + ID) * 2, words, (base + idColumn(j)) * 2, 4);
     }
     return null;
+  }
+
+  /**
+   * Whether an event at `t` only adds to the `held` events of the row at `base` (time of each
+   * holding its id next to it): it is no earlier than the latest, all of them stay in its window,
+   * it does not reach the bar, and its id has a slot of its own. Most events of a key with few are
+   * such, and are then written where they go instead of merged through `merged` and written back.
+   */
+  private appends(numbers: Float64Array, base: number, held: number, t: number): boolean {
+    if (held + 1 >= this.spec.threshold || held >= this.idSlots) return false;
+    const since = t - this.spec.window;
+    if (held === 0) return t >= since;
+    return (
+      t >= (numbers[base + timeColumn(held - 1, this.idSlots)] as number) &&
+      (numbers[base + timeColumn(0, this.idSlots)] as number) >= since
+    );
   }
 
   exportKey(id: number): Saved | undefined {

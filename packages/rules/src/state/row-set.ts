@@ -138,7 +138,8 @@ export class RowSet<O = unknown> {
     const base = this.select(row);
     // Rows past the high mark were never written: zero already. Not clearing them spares reading
     // in the lines of the row that the detector does not write yet.
-    if (reused) this.numbers.fill(0, base, base + this.stride);
+    // (A loop, not `fill`: a call into the runtime costs more than the row's few dozen columns.)
+    if (reused) for (let i = base; i < base + this.stride; i += 1) this.numbers[i] = 0;
     this.numbers[base + TOUCHED] = t;
     this.numbers[base + SEEN] = tick;
     this.numbers[base + KEY] = id;
