@@ -70,6 +70,19 @@ describe('FileSnapshotStore', () => {
     expect(await snapshots.discard('rules-engine')).toBeNull();
   });
 
+  it('deletes the snapshot it replaces, and an old one a crash left behind', async () => {
+    const dir = stateDir();
+    const snapshots = new FileSnapshotStore(dir);
+    await snapshots.save('rules-engine', [new Uint8Array([1])]);
+    await snapshots.save('rules-engine', [new Uint8Array([2])]);
+    expect(readdirSync(dir)).toEqual(['rules-engine.snapshot']);
+    // What a crash between replacing a snapshot and deleting the previous one leaves.
+    writeFileSync(path.join(dir, 'rules-engine.snapshot.old'), 'the one before');
+    await snapshots.save('rules-engine', [new Uint8Array([3])]);
+    expect(readdirSync(dir)).toEqual(['rules-engine.snapshot']);
+    expect([...((await snapshots.load('rules-engine')) ?? [])]).toEqual([3]);
+  });
+
   it('refuses names that are not plain', async () => {
     const snapshots = new FileSnapshotStore(stateDir());
     await expect(snapshots.save('../escape', [new Uint8Array(1)])).rejects.toThrow(/lowercase letters/);
