@@ -40,10 +40,10 @@ function removeIfThere(file: string): void {
  * then renamed over the previous one (and the directory flushed), so that a crash leaves one whole
  * snapshot or the other. The pieces are copied into the file before `save` first waits.
  *
- * The previous snapshot is given a second name (`.old`) before the rename and deleted afterwards,
- * off the calling thread: renamed over, a 388 MiB snapshot's pages were freed inside the rename,
- * about 125 ms of the rules stage's thread on this project's VM (docs/BENCHMARKS.md). An `.old`
- * left by a crash is only garbage, removed by the next save.
+ * The previous snapshot is given a second name (`.old`, a hard link) before the rename and deleted
+ * afterwards, off the calling thread: renamed over, a 388 MiB snapshot's pages were freed inside the
+ * rename, about 125 ms of the rules stage's thread on this project's VM (docs/BENCHMARKS.md). An
+ * `.old` left by a crash is only garbage, removed by the next save.
  */
 export class FileSnapshotStore implements SnapshotStore {
   constructor(private readonly dir: string) {}
@@ -71,10 +71,12 @@ export class FileSnapshotStore implements SnapshotStore {
     closeSync(fd);
     const retired = `${file}.old`;
     removeIfThere(retired);
+    let retiring = false;
     try {
       linkSync(file, retired);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // the first snapshot
+      retiring = true;
+    } catch {
+      // No previous snapshot, or a file system without hard links: the rename frees it, as it may.
     }
     renameSync(temporary, file);
     const dirFd = openSync(this.dir, 'r');
@@ -83,7 +85,7 @@ export class FileSnapshotStore implements SnapshotStore {
     } finally {
       closeSync(dirFd);
     }
-    await unlinkAsync(retired);
+    if (retiring) await unlinkAsync(retired);
   }
 
   async load(name: string): Promise<Uint8Array | null> {
