@@ -7,18 +7,7 @@ import { KeySpace } from '../src/state/key-space.js';
 import { RowSet } from '../src/state/row-set.js';
 import { SnapshotParts } from '../src/state/snapshot-parts.js';
 import { valueKey } from '../src/state/value-key.js';
-
-/** A small seeded generator (mulberry32), so that failures can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from './seeded.js';
 
 describe('ipv4Number', () => {
   it('reads canonical dotted quads and nothing else', () => {

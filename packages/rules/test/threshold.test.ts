@@ -5,18 +5,7 @@ import type { EventRef, Observation, Verdict } from '../src/detectors/detector.j
 import { ThresholdDetector } from '../src/detectors/threshold.js';
 import { compileFilter } from '../src/filter.js';
 import { KeySpace } from '../src/state/key-space.js';
-
-/** A small seeded generator (mulberry32), so that failures can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from './seeded.js';
 
 function detectorOf(threshold: number, window: string): ThresholdDetector {
   const spec = parseRuleFile(

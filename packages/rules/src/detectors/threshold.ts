@@ -184,11 +184,10 @@ export class ThresholdDetector implements Detector {
    */
   private appends(numbers: Float64Array, base: number, held: number, t: number): boolean {
     if (held + 1 >= this.spec.threshold || held >= this.idSlots) return false;
-    const since = t - this.spec.window;
-    if (held === 0) return t >= since;
+    if (held === 0) return true;
     return (
       t >= (numbers[base + timeColumn(held - 1, this.idSlots)] as number) &&
-      (numbers[base + timeColumn(0, this.idSlots)] as number) >= since
+      (numbers[base + timeColumn(0, this.idSlots)] as number) >= t - this.spec.window
     );
   }
 

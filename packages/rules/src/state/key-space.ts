@@ -31,9 +31,9 @@ export interface SpaceDump {
 /**
  * The keys of every rule that groups by the same fields, numbered. A key's number (id) leads to its
  * record: a few integers (48 bytes for up to eight rules), with the row each rule keeps for it
- * (RowSet) and how many rules hold it and incidents are open for it. With a million keys looked up at random, each
- * cache line read is a trip to memory; the layout is made so that an event's key costs two: the
- * address table and the record.
+ * (RowSet) and how many rules hold it and incidents are open for it. With a million keys looked up
+ * at random, each cache line read is a trip to memory; the layout is made so that an event's key
+ * costs two: the address table and the record.
  *
  * An id lives while some rule holds a row for it or an incident is open for it; then it is freed
  * and reused. `intern` makes ids freely: the key last interned is released at the next `intern` or
