@@ -7,7 +7,7 @@ import { KeySpace } from '../src/state/key-space.js';
 import { RowSet } from '../src/state/row-set.js';
 import { SnapshotParts } from '../src/state/snapshot-parts.js';
 import { valueKey } from '../src/state/value-key.js';
-import { seeded } from './seeded.js';
+import { seeded } from '../../../test/support/seeded.js';
 
 describe('ipv4Number', () => {
   it('reads canonical dotted quads and nothing else', () => {

@@ -5,7 +5,7 @@ import type { EventRef, Observation, Verdict } from '../src/detectors/detector.j
 import { ThresholdDetector } from '../src/detectors/threshold.js';
 import { compileFilter } from '../src/filter.js';
 import { KeySpace } from '../src/state/key-space.js';
-import { seeded } from './seeded.js';
+import { seeded } from '../../../test/support/seeded.js';
 
 function detectorOf(threshold: number, window: string): ThresholdDetector {
   const spec = parseRuleFile(

@@ -36,29 +36,78 @@ let lastCanonical = false;
 
 /** The row for an event. `@timestamp` stays in `doc` when the `ts` column cannot give it back exactly. */
 export function toEventRow(event: SecurityEvent): EventRow {
-  // A plain copy loop: twice as fast as a destructuring with a rest element on these objects.
-  const rest: Record<string, unknown> = {};
-  for (const key in event) {
-    if (!COLUMN_FIELDS.has(key)) rest[key] = event[key as keyof SecurityEvent];
-  }
   const timestamp = event['@timestamp'];
   if (timestamp !== lastTimestamp) {
     lastTimestamp = timestamp;
     lastTs = Date.parse(timestamp);
     lastCanonical = new Date(lastTs).toISOString() === timestamp;
   }
-  const ts = lastTs;
+  let doc = bodyOf(event);
   // Written with an offset, or without milliseconds: keep the sender's spelling.
-  if (!lastCanonical) rest['@timestamp'] = timestamp;
+  if (!lastCanonical)
+    doc = `${doc.length === 2 ? '{' : `${doc.slice(0, -1)},`}"@timestamp":${JSON.stringify(timestamp)}}`;
   return [
     event['event.id'],
-    ts,
+    lastTs,
     event['event.dataset'],
     event['bulwark.category'],
     event['source.ip'] ?? null,
     event['user.name'] ?? null,
-    JSON.stringify(rest),
+    doc,
   ];
+}
+
+/** A character JSON.stringify writes as more than itself: quote, backslash, control, surrogate. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `"name":` for the field names seen so far (a few dozen in practice; bounded all the same). */
+const NAME_TEXT = new Map<string, string>();
+const MAX_NAMES = 1024;
+
+function stringText(value: string): string {
+  return ESCAPED.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
+/**
+ * `doc`: exactly what JSON.stringify writes for the event without its column fields, written here
+ * field by field. A third fewer instructions than copying the fields into an object to stringify
+ * (cachegrind, docs/BENCHMARKS.md): strings that need no escaping, numbers and one-string arrays
+ * (`event.category`) are written directly; anything else goes through JSON.stringify.
+ */
+function bodyOf(event: SecurityEvent): string {
+  const fields = event as unknown as Record<string, unknown>;
+  let out = '{';
+  for (const name in fields) {
+    // An own `__proto__` (from parsed JSON) never made it into a copy: keep it out here too.
+    if (COLUMN_FIELDS.has(name) || name === '__proto__') continue;
+    const value = fields[name];
+    let text: string;
+    switch (typeof value) {
+      case 'string':
+        text = stringText(value);
+        break;
+      case 'number':
+        text = Number.isFinite(value) ? `${value}` : 'null';
+        break;
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        continue; // JSON.stringify leaves these fields out
+      default:
+        text =
+          Array.isArray(value) && value.length === 1 && typeof value[0] === 'string'
+            ? `[${stringText(value[0])}]`
+            : JSON.stringify(value);
+    }
+    let nameText = NAME_TEXT.get(name);
+    if (nameText === undefined) {
+      nameText = `${JSON.stringify(name)}:`;
+      if (NAME_TEXT.size < MAX_NAMES) NAME_TEXT.set(name, nameText);
+    }
+    out += out.length === 1 ? nameText + text : `,${nameText}${text}`;
+  }
+  return `${out}}`;
 }
 
 /** Columns selected to rebuild an event (with its seq), in `fromEventRow`'s order. */
