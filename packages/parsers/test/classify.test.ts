@@ -1,4 +1,4 @@
-import { classify } from '@bulwark/parsers';
+import { classify, parseSyslog, UTC } from '@bulwark/parsers';
 import { describe, expect, it } from 'vitest';
 
 const RECEIVED = '2026-11-23T06:00:00.000Z';
@@ -195,5 +195,28 @@ describe('classify: time zones', () => {
     expect(() =>
       classify({ line: 'x', received_at: '2026-07-10T00:00:00Z', id: 'z' }, { timezone: 'Mars/Olympus' }),
     ).toThrow(/unknown timezone/);
+  });
+});
+
+describe('syslog envelope: with and without <PRI>', () => {
+  const at = { referenceMs: Date.parse(RECEIVED), zone: UTC };
+  it('reads every shape of line the same, with facility and severity added by the priority', () => {
+    const lines = [
+      'Nov 21 04:00:03 bastion sshd[77]: Failed password for root from 192.0.2.53 port 22 ssh2',
+      'Nov 21 04:00:03 bastion sshd: no pid',
+      'Nov 21 04:00:03 sshd[81]: no host',
+      'Nov 21 04:00:03 bastion [sshd]: bracketed tag',
+      'Nov 21 04:00:03 bastion vsftpd(pam_unix)[15522]: parenthesised tag',
+      'Nov 21 04:00:03 bastion proftpd[12345] host.example.com - no colon',
+      'Nov 21 04:00:03 2001:db8::1 sshd[5]: a host with colons',
+      `Nov 21 04:00:03 ${'h'.repeat(280)} sshd[5]: a long host`,
+      'Nov 21 04:00:03 bastion sshd[77]:',
+      '2026-11-21T04:00:04.123+01:00 bastion sshd[78]: ISO time',
+    ];
+    for (const line of lines) {
+      const plain = parseSyslog(line, at);
+      expect(plain, line).toBeDefined();
+      expect(parseSyslog(`<86>${line}`, at), line).toEqual({ ...plain, facility: 10, severity: 6 });
+    }
   });
 });

@@ -52,19 +52,22 @@ export function parseRfc3164(line: string, time: TimeContext): SyslogLine | unde
   }
   const stamp = parseLeadingTime(rest, time);
   if (!stamp) return undefined;
-  if (pri === null) {
-    CANONICAL.lastIndex = stamp.end;
-    const m = CANONICAL.exec(line);
-    if (m) {
-      const parsed: SyslogLine = {
-        timeMs: stamp.timeMs,
-        host: m[1] as string,
-        program: m[2] as string,
-        message: line.slice(CANONICAL.lastIndex),
-      };
-      if (m[3] !== undefined) parsed.pid = Number(m[3]);
-      return parsed;
-    }
+  // The usual shape, with or without <PRI>; anything else (no host, a bracketed or
+  // parenthesised tag, no colon) takes the token by token reading below, which gives the same
+  // result for the lines this matches.
+  CANONICAL.lastIndex = (pri === null ? 0 : pri[0].length) + stamp.end;
+  const canonical = CANONICAL.exec(line);
+  if (canonical) {
+    const parsed: SyslogLine = {
+      timeMs: stamp.timeMs,
+      host: canonical[1] as string,
+      program: canonical[2] as string,
+      message: line.slice(CANONICAL.lastIndex),
+    };
+    if (canonical[3] !== undefined) parsed.pid = Number(canonical[3]);
+    if (facility !== undefined) parsed.facility = facility;
+    if (severity !== undefined) parsed.severity = severity;
+    return parsed;
   }
   rest = rest.slice(stamp.end);
 

@@ -65,9 +65,13 @@ const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 const NAME_TEXT = new Map<string, string>();
 const MAX_NAMES = 1024;
 
-function stringText(value: string): string {
-  return ESCAPED.test(value) ? JSON.stringify(value) : `"${value}"`;
-}
+/**
+ * The pieces of the body being written, joined once at the end: one flat string, where appending
+ * made a tree of small strings (three times the garbage, and a copy when it was posted to the
+ * worker). Slots past the last body's pieces hold '' so that they add nothing to the join.
+ */
+const pieces: string[] = new Array<string>(64).fill('');
+let piecesUsed = 0;
 
 /**
  * `doc`: exactly what JSON.stringify writes for the event without its column fields, written here
@@ -77,37 +81,44 @@ function stringText(value: string): string {
  */
 function bodyOf(event: SecurityEvent): string {
   const fields = event as unknown as Record<string, unknown>;
-  let out = '{';
+  let n = 0;
+  pieces[n++] = '{';
   for (const name in fields) {
     // An own `__proto__` (from parsed JSON) never made it into a copy: keep it out here too.
     if (COLUMN_FIELDS.has(name) || name === '__proto__') continue;
     const value = fields[name];
-    let text: string;
-    switch (typeof value) {
-      case 'string':
-        text = stringText(value);
-        break;
-      case 'number':
-        text = Number.isFinite(value) ? `${value}` : 'null';
-        break;
-      case 'undefined':
-      case 'function':
-      case 'symbol':
-        continue; // JSON.stringify leaves these fields out
-      default:
-        text =
-          Array.isArray(value) && value.length === 1 && typeof value[0] === 'string'
-            ? `[${stringText(value[0])}]`
-            : JSON.stringify(value);
-    }
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
     let nameText = NAME_TEXT.get(name);
     if (nameText === undefined) {
       nameText = `${JSON.stringify(name)}:`;
       if (NAME_TEXT.size < MAX_NAMES) NAME_TEXT.set(name, nameText);
     }
-    out += out.length === 1 ? nameText + text : `,${nameText}${text}`;
+    if (n > 1) pieces[n++] = ',';
+    pieces[n++] = nameText;
+    if (typeof value === 'string') n = putString(n, value);
+    else if (typeof value === 'number') pieces[n++] = Number.isFinite(value) ? `${value}` : 'null';
+    else if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') {
+      pieces[n++] = '[';
+      n = putString(n, value[0]);
+      pieces[n++] = ']';
+    } else pieces[n++] = JSON.stringify(value);
   }
-  return `${out}}`;
+  pieces[n++] = '}';
+  for (let i = n; i < piecesUsed; i += 1) pieces[i] = '';
+  piecesUsed = n;
+  return pieces.join('');
+}
+
+/** Puts a string value's JSON at `n`; returns the next free slot. */
+function putString(n: number, value: string): number {
+  if (ESCAPED.test(value)) {
+    pieces[n] = JSON.stringify(value);
+    return n + 1;
+  }
+  pieces[n] = '"';
+  pieces[n + 1] = value;
+  pieces[n + 2] = '"';
+  return n + 3;
 }
 
 /** Columns selected to rebuild an event (with its seq), in `fromEventRow`'s order. */
