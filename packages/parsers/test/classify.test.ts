@@ -28,30 +28,6 @@ describe('classify: sshd', () => {
     expect(event.message).toContain('Failed password');
   });
 
-  it('makes plain objects, with the fields in the order they were read', () => {
-    const event = of(
-      'Nov 20 02:15:27 bastion sshd[3660]: Failed password for root from 103.137.108.89 port 49161 ssh2',
-    );
-    expect(Object.getPrototypeOf(event)).toBe(Object.prototype);
-    expect(Object.keys(event)).toEqual([
-      '@timestamp',
-      'event.id',
-      'event.created',
-      'event.dataset',
-      'host.name',
-      'process.name',
-      'process.pid',
-      'event.action',
-      'event.outcome',
-      'event.category',
-      'bulwark.category',
-      'user.name',
-      'source.ip',
-      'source.port',
-      'message',
-    ]);
-  });
-
   it('reads failures for invalid users and other methods, and IPv6 sources', () => {
     expect(
       of(
