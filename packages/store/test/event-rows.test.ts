@@ -94,7 +94,8 @@ describe('event rows', () => {
       if (roll < 0.65) return [];
       if (roll < 0.7) return pick([true, false, null, undefined]);
       if (roll < 0.75) return { nested: text(), list: [null, { deeper: text() }] };
-      if (roll < 0.8) return () => 'a function';
+      if (roll < 0.78) return () => 'a function';
+      if (roll < 0.8) return pick([{ toJSON: () => undefined }, new Date(0), Symbol('s')]);
       return `plain ${Math.floor(random() * 1e6)}`;
     };
     for (let i = 0; i < 5000; i += 1) {
