@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../../../bench/lib/random.js';
 import { eventTime } from '../src/event-time.js';
 import { AddressTable } from '../src/state/address-table.js';
 import { EventIds, loadId, saveId } from '../src/state/event-ids.js';
@@ -7,7 +8,6 @@ import { KeySpace } from '../src/state/key-space.js';
 import { RowSet } from '../src/state/row-set.js';
 import { SnapshotParts } from '../src/state/snapshot-parts.js';
 import { valueKey } from '../src/state/value-key.js';
-import { seeded } from './seeded.js';
 
 describe('ipv4Number', () => {
   it('reads canonical dotted quads and nothing else', () => {

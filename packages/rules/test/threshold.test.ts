@@ -1,11 +1,11 @@
 import { parseRuleFile, type ThresholdSpec } from '@bulwark/rules';
 import type { SecurityEvent } from '@bulwark/schemas';
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../../../bench/lib/random.js';
 import type { EventRef, Observation, Verdict } from '../src/detectors/detector.js';
 import { ThresholdDetector } from '../src/detectors/threshold.js';
 import { compileFilter } from '../src/filter.js';
 import { KeySpace } from '../src/state/key-space.js';
-import { seeded } from './seeded.js';
 
 function detectorOf(threshold: number, window: string): ThresholdDetector {
   const spec = parseRuleFile(
