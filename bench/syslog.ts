@@ -8,8 +8,11 @@
  * batches of 1000); the rules engine evaluates everything as it arrives. Timing starts when the
  * generator starts and ends when the service's classified-event count reaches N; then it goes on
  * until the rules engine has committed its evaluation of all N (its checkpoint), and reports when.
+ * Then the peer, rsyslogd (bench/lib/rsyslog-peer.ts), takes the same frames from the same generator
+ * and writes them to a file, and the ratio of the two rates is printed: the VM's speed moves both.
  *
  *   --profile DIR        CPU profiles of the service (every thread, `node --cpu-prof`) into DIR
+ *   --peer rsyslog|none  the peer to run after Bulwark (default rsyslog; needs Debian's rsyslog)
  *   --node-options=OPTS  more options for the service's node (e.g. "--max-old-space-size=4096"); the
  *                        service runs with --v8-pool-size=2, as deployed, unless OPTS sets it
  */
@@ -20,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type CpuSample, cpuBetween, cpuOf } from './lib/proc-cpu.js';
+import { startRsyslogPeer } from './lib/rsyslog-peer.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const KEY = 'bench-admin-key-0123456789';
@@ -32,6 +36,8 @@ const { values } = parseArgs({
     config: { type: 'string' },
     profile: { type: 'string' },
     'node-options': { type: 'string' },
+    /** The peer run after Bulwark on the same frames: rsyslog (Debian's rsyslogd) or none. */
+    peer: { type: 'string', default: 'rsyslog' },
   },
 });
 const messages = Number(values.messages);
@@ -115,7 +121,6 @@ async function evaluated(url: string): Promise<number> {
  * shared machine moves with what else runs; CPU per message moves far less, so compare this.
  */
 function cpuReport(service: CpuSample, servicePid: number, generatorSeconds: number): string {
-  const perMessage = (cpuSeconds: number) => `${((cpuSeconds * 1e6) / messages).toFixed(1)} µs`;
   // Node names none of its threads: the main one is the one whose id is the process's.
   const busiest = [...service.threads]
     .sort(([, a], [, b]) => b.seconds - a.seconds)
@@ -125,15 +130,34 @@ function cpuReport(service: CpuSample, servicePid: number, generatorSeconds: num
   return `CPU per message: service ${perMessage(service.total)} (busiest threads: ${busiest}); load generator ${perMessage(generatorSeconds)}`;
 }
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-syslog-'));
-const { started, pid, stop } = await startService(dataDir);
-try {
+interface Drive {
+  seconds: number;
+  /** The receiver's CPU when the clock started, and over the timed part. */
+  before: CpuSample;
+  cpu: CpuSample;
+  generatorSeconds: number;
+  /** When the timed part began (hrtime), for measuring on past it. */
+  began: bigint;
+  /** Resolves to the generator's exit code. */
+  sent: Promise<number>;
+}
+
+/**
+ * Sends `messages` frames to a receiver on `port` from the load generator, and times it until
+ * `received()` reaches `messages`. The clock and the CPU counts start when the generator has made
+ * its bytes and is about to connect.
+ */
+async function drive(
+  port: number,
+  receiverPid: number,
+  received: () => Promise<number> | number,
+): Promise<Drive> {
   const generator = spawn(
     process.execPath,
     [
       path.join(ROOT, 'bench/dist/lib/syslog-load.js'),
       '127.0.0.1',
-      String(started.syslog.tcp),
+      String(port),
       String(messages),
       String(connections),
     ],
@@ -146,12 +170,11 @@ try {
       resolve(code ?? 1);
     }),
   );
-  // The clock starts once the generator has made its bytes and is about to connect.
   await new Promise<void>((resolve, reject) => {
     generator.once('message', () => resolve());
     generator.once('exit', () => reject(new Error('the load generator exited before it was ready')));
   });
-  const serviceBefore = cpuOf(pid);
+  const receiverBefore = cpuOf(receiverPid);
   const generatorBefore = cpuOf(generator.pid as number);
   const began = process.hrtime.bigint();
   // The generator's CPU, sampled until it exits (a process gone from /proc has no figures left).
@@ -163,23 +186,68 @@ try {
       const sample = cpuOf(generator.pid as number);
       if (sample.total > 0) generatorCpu = sample;
     }
-    count = await stored(started.url);
+    count = await received();
   }
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
-  const serviceCpu = cpuBetween(serviceBefore, cpuOf(pid));
-  const behind = messages - (await evaluated(started.url));
-  while ((await evaluated(started.url)) < messages) await new Promise((resolve) => setTimeout(resolve, 50));
-  const rulesSeconds = Number(process.hrtime.bigint() - began) / 1e9;
-  const rulesCpu = cpuBetween(serviceBefore, cpuOf(pid));
-  if ((await sent) !== 0) throw new Error('the load generator failed');
-  process.stdout.write(
-    `syslog TCP into standalone, events stored: ${messages.toLocaleString('en-US')} messages over ${connections} connection(s) in ${seconds.toFixed(2)} s = ${Math.round(messages / seconds).toLocaleString('en-US')} messages/s\n`,
-  );
-  process.stdout.write(`${cpuReport(serviceCpu, pid, cpuBetween(generatorBefore, generatorCpu).total)}\n`);
-  process.stdout.write(
-    `rules engine: ${behind.toLocaleString('en-US')} events behind then, all evaluated at ${rulesSeconds.toFixed(2)} s = ${Math.round(messages / rulesSeconds).toLocaleString('en-US')} events/s end to end; service CPU until then ${((rulesCpu.total * 1e6) / messages).toFixed(1)} µs per message\n`,
-  );
-} finally {
-  await stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  return {
+    seconds,
+    before: receiverBefore,
+    cpu: cpuBetween(receiverBefore, cpuOf(receiverPid)),
+    generatorSeconds: cpuBetween(generatorBefore, generatorCpu).total,
+    began,
+    sent,
+  };
+}
+
+const rate = (seconds: number) => Math.round(messages / seconds);
+const perMessage = (cpuSeconds: number) => `${((cpuSeconds * 1e6) / messages).toFixed(1)} µs`;
+
+/** Bulwark's run: messages/s stored, then on until the rules engine has evaluated every one. */
+async function runBulwark(): Promise<number> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-syslog-'));
+  const { started, pid, stop } = await startService(dataDir);
+  try {
+    const run = await drive(started.syslog.tcp, pid, () => stored(started.url));
+    const behind = messages - (await evaluated(started.url));
+    while ((await evaluated(started.url)) < messages) await new Promise((resolve) => setTimeout(resolve, 50));
+    const rulesSeconds = Number(process.hrtime.bigint() - run.began) / 1e9;
+    const rulesCpu = cpuBetween(run.before, cpuOf(pid));
+    if ((await run.sent) !== 0) throw new Error('the load generator failed');
+    process.stdout.write(
+      `syslog TCP into standalone, events stored: ${messages.toLocaleString('en-US')} messages over ${connections} connection(s) in ${run.seconds.toFixed(2)} s = ${rate(run.seconds).toLocaleString('en-US')} messages/s\n`,
+    );
+    process.stdout.write(`${cpuReport(run.cpu, pid, run.generatorSeconds)}\n`);
+    process.stdout.write(
+      `rules engine: ${behind.toLocaleString('en-US')} events behind then, all evaluated at ${rulesSeconds.toFixed(2)} s = ${rate(rulesSeconds).toLocaleString('en-US')} events/s end to end; service CPU until then ${perMessage(rulesCpu.total)} per message\n`,
+    );
+    return rate(run.seconds);
+  } finally {
+    await stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The peer's run on the same frames from the same generator: messages/s written to its file. */
+async function runRsyslog(): Promise<number> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bulwark-bench-rsyslog-'));
+  const peer = await startRsyslogPeer(dir);
+  try {
+    const run = await drive(peer.port, peer.pid, peer.written);
+    if ((await run.sent) !== 0) throw new Error('the load generator failed');
+    process.stdout.write(
+      `peer, rsyslogd (imtcp, every message as a JSON line to a file, not synced): ${messages.toLocaleString('en-US')} messages in ${run.seconds.toFixed(2)} s = ${rate(run.seconds).toLocaleString('en-US')} messages/s; CPU per message ${perMessage(run.cpu.total)}; load generator ${perMessage(run.generatorSeconds)}\n`,
+    );
+    return rate(run.seconds);
+  } finally {
+    await peer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const bulwark = await runBulwark();
+if (values.peer === 'rsyslog') {
+  const rsyslog = await runRsyslog();
+  process.stdout.write(`Bulwark / rsyslogd: ${(bulwark / rsyslog).toFixed(2)}× the messages/s\n`);
+} else if (values.peer !== 'none') {
+  throw new Error(`--peer is rsyslog or none, not ${values.peer}`);
 }
