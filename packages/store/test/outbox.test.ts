@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Incident, Notification } from '@bulwark/schemas';
 import { SqliteStore } from '@bulwark/store';
-import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Database } from '../src/sqlite/driver.js';
 import { MIGRATIONS } from '../src/sqlite/migrations.js';
 
 const dirs: string[] = [];

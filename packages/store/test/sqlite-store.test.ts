@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Incident, Notification, SecurityEvent } from '@bulwark/schemas';
 import { SqliteStore, SqliteWorkerStore, type Store } from '@bulwark/store';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Database } from '../src/sqlite/driver.js';
 import { MIGRATIONS } from '../src/sqlite/migrations.js';
 
 /** Both adapters: SQLite on the calling thread, and the same on a worker thread. */

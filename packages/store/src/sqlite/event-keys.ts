@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Database, Statement } from './driver.js';
 
 /**
  * Finding events by source address and by user name (schema 4), without an index entry per event.
@@ -28,9 +28,9 @@ export class EventKeyLog {
   private values: string[] = [];
   private times: number[] = [];
   private seqs: number[] = [];
-  private readonly insert: Database.Statement;
+  private readonly insert: Statement;
 
-  constructor(db: Database.Database) {
+  constructor(db: Database) {
     this.insert = db.prepare(
       'INSERT INTO event_keys (field, value, first_seq, min_ts, max_ts, seqs) VALUES (?, ?, ?, ?, ?, ?)',
     );

@@ -10,7 +10,6 @@ import {
   type SecurityEvent,
   type Severity,
 } from '@bulwark/schemas';
-import Database from 'better-sqlite3';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type {
   DeliveryPhase,
@@ -26,6 +25,7 @@ import type {
   UserReport,
   UserReportOutcome,
 } from '../port.js';
+import { Database } from './driver.js';
 import { EventKeyLog, eventsOfPostings, KeyField, POSTINGS_OF_VALUE } from './event-keys.js';
 import {
   EVENT_COLUMNS,
@@ -165,7 +165,7 @@ function timeBound(value: string | undefined, name: string): number | undefined 
  * inside their promise: SQLite commits are fast, and a single writer keeps ordering trivial.
  */
 export class SqliteStore implements Store {
-  private readonly db: Database.Database;
+  private readonly db: Database;
   private readonly statements;
   /** Source addresses and user names of the events written in the open transaction. */
   private readonly keys: EventKeyLog;
@@ -264,8 +264,8 @@ export class SqliteStore implements Store {
    * Opens the database and takes an exclusive lock on it for the life of the connection: two
    * processes evaluating the same events against their own in-memory state would double count.
    */
-  private static openExclusive(file: string, options: SqliteStoreOptions): Database.Database {
-    let db: Database.Database | undefined;
+  private static openExclusive(file: string, options: SqliteStoreOptions): Database {
+    let db: Database | undefined;
     try {
       db = new Database(file);
       // Set before WAL is first touched, so the WAL index lives in heap memory and no other
@@ -290,7 +290,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  private static migrate(db: Database.Database): void {
+  private static migrate(db: Database): void {
     const current = db.pragma('user_version', { simple: true }) as number;
     if (current > MIGRATIONS.length) {
       throw new Error(
