@@ -41,6 +41,11 @@ const { values } = parseArgs({
   },
 });
 const messages = Number(values.messages);
+if (values.peer !== 'rsyslog' && values.peer !== 'none') {
+  throw new Error(`--peer is rsyslog or none, not ${values.peer}`);
+}
+/** How long the count may stand still before the run is called failed. */
+const STALL_MS = 30_000;
 const connections = Number(values.connections);
 
 interface Started {
@@ -180,13 +185,23 @@ async function drive(
   // The generator's CPU, sampled until it exits (a process gone from /proc has no figures left).
   let generatorCpu = generatorBefore;
   let count = 0;
+  // A receiver that stops taking messages (it crashed, or drops them) fails the run, not hangs it.
+  let progressAt = Date.now();
   while (count < messages) {
     await new Promise((resolve) => setTimeout(resolve, 50));
     if (!generatorExited) {
       const sample = cpuOf(generator.pid as number);
       if (sample.total > 0) generatorCpu = sample;
     }
-    count = await received();
+    const now = await received();
+    if (now !== count) progressAt = Date.now();
+    else if (Date.now() - progressAt > STALL_MS) {
+      generator.kill();
+      throw new Error(
+        `the receiver took ${count} of ${messages} messages, then nothing for ${STALL_MS / 1000} s`,
+      );
+    }
+    count = now;
   }
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
   return {
@@ -248,6 +263,4 @@ const bulwark = await runBulwark();
 if (values.peer === 'rsyslog') {
   const rsyslog = await runRsyslog();
   process.stdout.write(`Bulwark / rsyslogd: ${(bulwark / rsyslog).toFixed(2)}× the messages/s\n`);
-} else if (values.peer !== 'none') {
-  throw new Error(`--peer is rsyslog or none, not ${values.peer}`);
 }
