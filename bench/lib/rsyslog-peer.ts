@@ -8,7 +8,7 @@
  * Runs with its own config, work directory and pid file on a loopback port; never the system service.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import path from 'node:path';
 
@@ -88,6 +88,7 @@ export async function startRsyslogPeer(dir: string): Promise<RsyslogPeer> {
   const port = await freePort();
   const out = path.join(dir, 'events.jsonl');
   const confPath = path.join(dir, 'rsyslog.conf');
+  // Its own pid file, so that it never touches the system service's.
   const pidPath = path.join(dir, 'rsyslogd.pid');
   writeFileSync(confPath, CONFIG(dir, port, out));
   // Checked first, so that a mistake fails with rsyslog's own words.
@@ -103,10 +104,10 @@ export async function startRsyslogPeer(dir: string): Promise<RsyslogPeer> {
       resolve();
     }),
   );
-  // Listening once it has written its pid file and a connection is taken.
+  // Listening once a connection to its port is taken.
   for (const deadline = Date.now() + 10_000; ; ) {
     if (exited) throw new Error('rsyslogd exited at start');
-    if (existsSync(pidPath) && readFileSync(pidPath, 'utf8').trim() !== '' && (await accepts(port))) break;
+    if (await accepts(port)) break;
     if (Date.now() > deadline) throw new Error(`rsyslogd did not listen on 127.0.0.1:${port} within 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

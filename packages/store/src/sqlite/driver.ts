@@ -14,7 +14,8 @@ import type BetterSqlite3 from 'better-sqlite3';
  *
  * The API the store uses is the same in both.
  */
-export const NODE_API_FOR_V13 = 10;
+const NODE_API_FOR_V13 = 10;
+const require = createRequire(import.meta.url);
 
 /** Which major this Node gets: 13 where Node-API 10 exists, else 12. */
 export function driverPackage(
@@ -25,7 +26,6 @@ export function driverPackage(
 
 function load(): typeof BetterSqlite3 {
   const name = driverPackage();
-  const require = createRequire(import.meta.url);
   try {
     return require(name) as typeof BetterSqlite3;
   } catch (error) {
@@ -49,6 +49,5 @@ export type Database = BetterSqlite3.Database;
 export type Statement = BetterSqlite3.Statement;
 /** The installed version of the driver in use, e.g. "13.2.0": for tests and diagnostics. */
 export function driverVersion(): string {
-  const require = createRequire(import.meta.url);
   return (require(`${driverPackage()}/package.json`) as { version: string }).version;
 }
